@@ -1,0 +1,539 @@
+//! The reader: every intact frame of any byte string, and an account of the rest.
+//!
+//! Only a file that is not a Weft trace at all, or is of a newer format version, is an error;
+//! anything else — cut, damaged, empty after the header — decodes to what could be read plus a
+//! [`Loss`] that says what could not. Every length in the file is checked against the bytes
+//! actually present before anything is allocated for it.
+//!
+//! Frames are read in file order (a damaged frame decides where the next one starts); their
+//! event chunks are kept encoded and checked afterwards, in parallel, and the events come out
+//! of a [`StreamedTrace`] one at a time in time order — all of them at once only for callers of
+//! `read_*`, which collect them into [`Trace::events`].
+
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use super::codec::ChunkError;
+use super::stream::{EncodedChunks, FoundChunk, StreamedTrace, TimeOrderedEvents};
+use super::{
+    Batch, End, Header, Site, Trace, WorkerInfo, FLAG_ZSTD, FORMAT_VERSION, FRAME_BATCH, FRAME_END,
+    FRAME_HEADER, FRAME_HEADER_LEN, FRAME_MARKER, MAGIC, MAX_FRAME_LEN, MAX_PAYLOAD_LEN,
+};
+
+/// Why a file could not be read as a trace at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The bytes do not start with the Weft magic.
+    #[error("{what} is not a Weft trace (it does not start with the WEFTTRC magic)")]
+    NotATrace {
+        /// The file, or "input".
+        what: String,
+    },
+    /// Written by a newer Weft.
+    #[error(
+        "{what} is format version {found}; this Weft reads versions 1 to {supported}: upgrade weft"
+    )]
+    UnsupportedVersion {
+        /// The file, or "input".
+        what: String,
+        /// The version in the file.
+        found: u32,
+        /// The newest version this reader knows.
+        supported: u32,
+    },
+    /// The progress callback asked to stop.
+    #[error("loading was cancelled")]
+    Cancelled,
+}
+
+/// Reads and decodes a trace file.
+pub fn read_file(path: impl AsRef<Path>) -> Result<Trace, ReadError> {
+    read_file_with_progress(path, |_, _| ControlFlow::Continue(()))
+}
+
+/// Reads a trace file, calling `progress(bytes_done, bytes_total)` as it decodes; returning
+/// `ControlFlow::Break` from it cancels the load.
+pub fn read_file_with_progress(
+    path: impl AsRef<Path>,
+    progress: impl FnMut(u64, u64) -> ControlFlow<()>,
+) -> Result<Trace, ReadError> {
+    open_file_with_progress(path, progress).map(StreamedTrace::into_trace)
+}
+
+/// Decodes a trace from bytes.
+pub fn read_bytes(bytes: &[u8]) -> Result<Trace, ReadError> {
+    open_bytes(bytes).map(StreamedTrace::into_trace)
+}
+
+/// Decodes a trace from bytes with progress and cancellation, as [`read_file_with_progress`].
+pub fn read_bytes_with_progress(
+    bytes: &[u8],
+    progress: impl FnMut(u64, u64) -> ControlFlow<()>,
+) -> Result<Trace, ReadError> {
+    open_bytes_with_progress(bytes, progress).map(StreamedTrace::into_trace)
+}
+
+/// Reads a trace file's frames and tables, leaving its events encoded to be taken one at a
+/// time in time order (see [`StreamedTrace`]): what a consumer that indexes events as they come
+/// (the viewer's model) uses instead of [`read_file`], so the decoded events never all exist at
+/// once. `progress(bytes_done, bytes_total)` may cancel, as in [`read_file_with_progress`].
+pub fn open_file_with_progress(
+    path: impl AsRef<Path>,
+    progress: impl FnMut(u64, u64) -> ControlFlow<()>,
+) -> Result<StreamedTrace, ReadError> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    decode(&bytes, &path.display().to_string(), progress)
+}
+
+/// [`open_file_with_progress`] without progress.
+pub fn open_file(path: impl AsRef<Path>) -> Result<StreamedTrace, ReadError> {
+    open_file_with_progress(path, |_, _| ControlFlow::Continue(()))
+}
+
+/// [`open_file_with_progress`] for a trace in memory.
+pub fn open_bytes_with_progress(
+    bytes: &[u8],
+    progress: impl FnMut(u64, u64) -> ControlFlow<()>,
+) -> Result<StreamedTrace, ReadError> {
+    decode(bytes, "input", progress)
+}
+
+/// [`open_file`] for a trace in memory.
+pub fn open_bytes(bytes: &[u8]) -> Result<StreamedTrace, ReadError> {
+    decode(bytes, "input", |_, _| ControlFlow::Continue(()))
+}
+
+/// Ids in a file are dense; a gap means a lost batch defined the missing ones. Gaps are filled
+/// with placeholders, but only up to this much beyond what the file really defines, so a forged
+/// id cannot make the reader allocate without bound.
+const MAX_ID_GAP: usize = 1 << 16;
+
+fn place<T: Default>(table: &mut Vec<T>, defined: &mut usize, id: u32, value: T) -> bool {
+    let id = id as usize;
+    if id == 0 || id > table.len() + MAX_ID_GAP || table.len() > 2 * *defined + MAX_ID_GAP {
+        return false;
+    }
+    if id >= table.len() {
+        table.resize_with(id + 1, T::default);
+    }
+    table[id] = value;
+    *defined += 1;
+    true
+}
+
+struct Decoder<'a> {
+    what: &'a str,
+    trace: Trace,
+    strings_defined: usize,
+    sites_defined: usize,
+    workers_defined: usize,
+    /// Every batch's chunk bytes, one buffer per batch, and the chunks found in them in file
+    /// order; they are checked and decoded after the last frame (see `stream`).
+    chunks: EncodedChunks,
+    next_seq: u64,
+    end: Option<End>,
+    dropped_from_batches: u64,
+    /// Decompressed bytes still allowed (see [`MAX_EXPANSION`]).
+    inflate_budget: u64,
+    over_budget_noted: bool,
+}
+
+fn decode(
+    bytes: &[u8],
+    what: &str,
+    mut progress: impl FnMut(u64, u64) -> ControlFlow<()>,
+) -> Result<StreamedTrace, ReadError> {
+    let total = bytes.len() as u64;
+    let prefix_len = MAGIC.len() + 4;
+    let mut d = Decoder {
+        what,
+        trace: Trace {
+            strings: vec![String::new()],
+            sites: vec![Site::default()],
+            ..Trace::default()
+        },
+        strings_defined: 0,
+        sites_defined: 0,
+        workers_defined: 0,
+        chunks: EncodedChunks::default(),
+        next_seq: 0,
+        end: None,
+        dropped_from_batches: 0,
+        inflate_budget: total
+            .saturating_mul(MAX_EXPANSION)
+            .saturating_add(EXPANSION_SLACK),
+        over_budget_noted: false,
+    };
+    if bytes.len() < prefix_len {
+        // A cut at any byte must still open: a prefix of the magic is a file that was cut
+        // before its header, anything else is not ours.
+        let n = bytes.len().min(MAGIC.len());
+        if bytes[..n] != MAGIC[..n] {
+            return Err(ReadError::NotATrace { what: what.into() });
+        }
+        d.trace.loss.truncated_bytes = total;
+        d.trace.loss.notes.push(format!(
+            "the file ends after {total} bytes, before its header"
+        ));
+        return Ok(d.finish());
+    }
+    if bytes[..MAGIC.len()] != MAGIC[..] {
+        return Err(ReadError::NotATrace { what: what.into() });
+    }
+    let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+    if version == 0 || version > FORMAT_VERSION {
+        return Err(ReadError::UnsupportedVersion {
+            what: what.into(),
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    d.trace.header.format_version = version;
+
+    let mut pos = prefix_len;
+    let mut last_report = 0usize;
+    let mut skipped_run: u64 = 0;
+    // Each marker that fails its checksum sends the reader to the next marker, which may lie
+    // inside the failed frame: a file of overlapping fake frames would make checking quadratic.
+    // An intact file is checked once over (its length); damage may cost a few lengths more.
+    let mut check_budget = total
+        .saturating_mul(CHECK_PASSES)
+        .saturating_add(MAX_FRAME_LEN as u64);
+    let mut gave_up_checking = false;
+    while pos < bytes.len() {
+        if pos - last_report >= 1 << 20 {
+            last_report = pos;
+            if progress(pos as u64, total).is_break() {
+                return Err(ReadError::Cancelled);
+            }
+        }
+        let rest = &bytes[pos..];
+        if rest.len() < FRAME_HEADER_LEN {
+            if FRAME_MARKER.starts_with(&rest[..rest.len().min(4)]) {
+                d.trace.loss.truncated_bytes += rest.len() as u64;
+            } else {
+                d.trace.loss.corrupt_bytes += rest.len() as u64;
+            }
+            break;
+        }
+        if rest[..4] != FRAME_MARKER[..] {
+            // Lost sync: skip to the next marker.
+            let skip = find_marker(&rest[1..]).map_or(rest.len(), |i| i + 1);
+            d.trace.loss.corrupt_bytes += skip as u64;
+            skipped_run += skip as u64;
+            pos += skip;
+            continue;
+        }
+        if skipped_run > 0 {
+            d.trace.loss.corrupt_frames += 1;
+            skipped_run = 0;
+        }
+        let kind = rest[4];
+        let flags = rest[5];
+        let len = u32::from_le_bytes([rest[6], rest[7], rest[8], rest[9]]) as usize;
+        let crc = u32::from_le_bytes([rest[10], rest[11], rest[12], rest[13]]);
+        if len > MAX_FRAME_LEN {
+            d.trace.loss.corrupt_frames += 1;
+            let skip = find_marker(&rest[1..]).map_or(rest.len(), |i| i + 1);
+            d.trace.loss.corrupt_bytes += skip as u64;
+            pos += skip;
+            continue;
+        }
+        if rest.len() < FRAME_HEADER_LEN + len {
+            // The length may itself be damaged: if another marker follows, resync on it.
+            if let Some(i) = find_marker(&rest[1..]) {
+                d.trace.loss.corrupt_frames += 1;
+                d.trace.loss.corrupt_bytes += (i + 1) as u64;
+                pos += i + 1;
+                continue;
+            }
+            d.trace.loss.truncated_bytes += rest.len() as u64;
+            break;
+        }
+        let body = &rest[FRAME_HEADER_LEN..FRAME_HEADER_LEN + len];
+        let intact = if len as u64 <= check_budget {
+            check_budget -= len as u64;
+            crc32fast::hash(body) == crc
+        } else {
+            if !gave_up_checking {
+                gave_up_checking = true;
+                d.trace.loss.notes.push(
+                    "stopped checking frames: the file is damaged in too many overlapping places \
+                     to check in bounded time"
+                        .to_owned(),
+                );
+            }
+            false
+        };
+        if !intact || !d.frame(kind, flags, body) {
+            d.trace.loss.corrupt_frames += 1;
+            // A bad frame's length is not trusted either.
+            let skip = find_marker(&rest[1..]).map_or(rest.len(), |i| i + 1);
+            d.trace.loss.corrupt_bytes += skip as u64;
+            pos += skip;
+            continue;
+        }
+        pos += FRAME_HEADER_LEN + len;
+    }
+    if skipped_run > 0 {
+        d.trace.loss.corrupt_frames += 1;
+    }
+    let _ = progress(total, total);
+    Ok(d.finish())
+}
+
+fn find_marker(hay: &[u8]) -> Option<usize> {
+    hay.windows(FRAME_MARKER.len())
+        .position(|w| w == FRAME_MARKER)
+}
+
+/// Bytes checksummed while reading may add up to this many times the file's size (plus one
+/// largest frame) before the reader stops trusting further frames; see `decode`.
+const CHECK_PASSES: u64 = 4;
+
+/// Decompressed payloads may add up to this many times the file's size (plus
+/// [`EXPANSION_SLACK`]). Real batches compress 3–5×, so no trace Weft wrote comes near it, while a
+/// small hostile file of "zstd bombs" cannot expand into gigabytes of events.
+const MAX_EXPANSION: u64 = 64;
+const EXPANSION_SLACK: u64 = 1 << 20;
+
+/// Why a compressed payload was not decompressed.
+enum Inflate {
+    /// Not a zstd frame with a declared size within the limits, or it does not decompress.
+    Corrupt,
+    /// It would take the file past its decompression budget.
+    OverBudget,
+}
+
+/// Decompresses one zstd frame into exactly the size its header declares (the writer always
+/// declares it), so the buffer is never bigger than the data — `zstd::bulk::decompress` with a
+/// capacity would reserve the whole capacity for every frame — and counts it against `budget`.
+fn inflate(body: &[u8], budget: &mut u64) -> Result<Vec<u8>, Inflate> {
+    let declared = match zstd::zstd_safe::get_frame_content_size(body) {
+        Ok(Some(size)) if size <= MAX_PAYLOAD_LEN as u64 => size,
+        _ => return Err(Inflate::Corrupt),
+    };
+    if declared > *budget {
+        return Err(Inflate::OverBudget);
+    }
+    let plain = zstd::bulk::decompress(body, declared as usize).map_err(|_| Inflate::Corrupt)?;
+    *budget -= plain.len() as u64;
+    Ok(plain)
+}
+
+impl Decoder<'_> {
+    /// Decodes a frame's payload; `None` if it does not decode.
+    fn payload<T: DeserializeOwned>(&mut self, flags: u8, body: &[u8]) -> Option<T> {
+        if flags & FLAG_ZSTD == 0 {
+            return rmp_serde::from_slice(body).ok();
+        }
+        match inflate(body, &mut self.inflate_budget) {
+            Ok(plain) => rmp_serde::from_slice(&plain).ok(),
+            Err(Inflate::Corrupt) => None,
+            Err(Inflate::OverBudget) => {
+                if !self.over_budget_noted {
+                    self.over_budget_noted = true;
+                    self.trace.loss.notes.push(format!(
+                        "skipped compressed frames that would expand past {MAX_EXPANSION}× the \
+                         file's size (the file is damaged or hostile)"
+                    ));
+                }
+                None
+            }
+        }
+    }
+
+    /// Applies one intact frame; false if its payload does not decode.
+    fn frame(&mut self, kind: u8, flags: u8, body: &[u8]) -> bool {
+        match kind {
+            FRAME_HEADER => match self.payload::<Header>(flags, body) {
+                Some(h) => {
+                    let version = self.trace.header.format_version;
+                    self.trace.header = h;
+                    self.trace.header.format_version = version;
+                    true
+                }
+                None => false,
+            },
+            FRAME_BATCH => match self.payload::<Batch>(flags, body) {
+                Some(b) => {
+                    self.batch(b);
+                    true
+                }
+                None => false,
+            },
+            FRAME_END => match self.payload::<End>(flags, body) {
+                Some(e) => {
+                    self.end = Some(e);
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        }
+    }
+
+    fn batch(&mut self, batch: Batch) {
+        if batch.seq > self.next_seq {
+            self.trace.loss.missing_batches += batch.seq - self.next_seq;
+        }
+        self.next_seq = self.next_seq.max(batch.seq.saturating_add(1));
+        for (id, s) in batch.strings {
+            place(&mut self.trace.strings, &mut self.strings_defined, id, s);
+        }
+        for s in batch.sites {
+            let site = Site {
+                file: s.file,
+                line: s.line,
+                col: s.col,
+            };
+            place(&mut self.trace.sites, &mut self.sites_defined, s.id, site);
+        }
+        for w in batch.workers {
+            let info = WorkerInfo {
+                os_tid: w.os_tid,
+                name: w.name,
+            };
+            if let Some(slot) = self.worker_slot(w.id) {
+                self.trace.workers[slot] = info;
+                self.workers_defined += 1;
+            }
+        }
+        for lost in batch.lost {
+            self.dropped_from_batches = self.dropped_from_batches.saturating_add(lost.count);
+            if lost.count > 0 {
+                let who = match self.trace.workers.get(lost.worker as usize) {
+                    Some(w) if !w.name.is_empty() => format!("thread {:?}", w.name),
+                    Some(_) => format!("worker {}", lost.worker),
+                    None => "threads that had exited".to_owned(),
+                };
+                self.trace.loss.notes.push(format!(
+                    "the recorder dropped {} events of {who} after {} ns (buffer full)",
+                    lost.count, lost.after_ts
+                ));
+            }
+        }
+        // The chunks' bytes move into one buffer for the batch: one allocation, freed as a
+        // whole once the merge has taken every event out of it.
+        let buffer = self.chunks.buffers.len();
+        let mut bytes = Vec::with_capacity(batch.chunks.iter().map(|c| c.data.len()).sum());
+        let mut users = 0;
+        for chunk in batch.chunks {
+            let Some(slot) = self.worker_slot(chunk.worker) else {
+                self.trace.loss.notes.push(format!(
+                    "skipped a chunk of an implausible worker id {}",
+                    chunk.worker
+                ));
+                continue;
+            };
+            let start = bytes.len();
+            bytes.extend_from_slice(&chunk.data);
+            users += 1;
+            self.chunks.found.push(FoundChunk {
+                worker: slot as u32,
+                task: chunk.task,
+                first_ts: chunk.first_ts,
+                buffer,
+                bytes: start..bytes.len(),
+                note_at: self.trace.loss.notes.len(),
+            });
+        }
+        if users > 0 {
+            self.chunks.buffers.push(bytes);
+            self.chunks.users.push(users);
+        }
+    }
+
+    /// The dense index of a worker id, creating placeholders for unseen ids within bounds.
+    fn worker_slot(&mut self, id: u32) -> Option<usize> {
+        let id = id as usize;
+        if id >= self.trace.workers.len() {
+            if id > self.trace.workers.len() + MAX_ID_GAP
+                || self.trace.workers.len() > 2 * self.workers_defined + MAX_ID_GAP
+            {
+                return None;
+            }
+            self.trace.workers.resize_with(id + 1, WorkerInfo::default);
+        }
+        Some(id)
+    }
+
+    fn finish(mut self) -> StreamedTrace {
+        // Every chunk is checked before the notes are summed up, as they were when each chunk
+        // was decoded with its batch: a chunk that stops early is a damaged frame.
+        let checked = self.chunks.check();
+        let mut notes = Vec::with_capacity(self.trace.loss.notes.len());
+        let mut earlier = std::mem::take(&mut self.trace.loss.notes).into_iter();
+        let mut taken = 0;
+        for (found, summary) in self.chunks.found.iter().zip(&checked) {
+            let Some(error) = summary.error else { continue };
+            notes.extend(earlier.by_ref().take(found.note_at - taken));
+            taken = found.note_at;
+            let why = match error {
+                ChunkError::Truncated => "ends inside an event",
+                ChunkError::Invalid => "holds an invalid event",
+            };
+            self.trace.loss.corrupt_frames += 1;
+            notes.push(format!(
+                "a chunk of worker {} {why}: kept its first {} events",
+                found.worker, summary.events
+            ));
+        }
+        notes.extend(earlier);
+        self.trace.loss.notes = notes;
+
+        let loss = &mut self.trace.loss;
+        match &self.end {
+            Some(end) => {
+                loss.clean_end = true;
+                loss.dropped_events = end.dropped.max(self.dropped_from_batches);
+                if end.batches > self.next_seq {
+                    loss.missing_batches += end.batches - self.next_seq;
+                }
+            }
+            None => {
+                loss.dropped_events = self.dropped_from_batches;
+                loss.notes.push(
+                    "the trace has no end record: the program was killed or is still running \
+                     (events after the last flush are missing)"
+                        .to_owned(),
+                );
+            }
+        }
+        if loss.truncated_bytes > 0 {
+            loss.notes.push(format!(
+                "the file is cut: the last {} bytes were an incomplete frame",
+                loss.truncated_bytes
+            ));
+        }
+        if loss.corrupt_frames > 0 || loss.corrupt_bytes > 0 {
+            loss.notes.push(format!(
+                "skipped {} damaged frames ({} bytes)",
+                loss.corrupt_frames, loss.corrupt_bytes
+            ));
+        }
+        if loss.missing_batches > 0 {
+            loss.notes.push(format!(
+                "{} batches of events are missing",
+                loss.missing_batches
+            ));
+        }
+        let _ = self.what;
+        let events = TimeOrderedEvents::new(self.chunks, &checked, self.trace.workers.len());
+        StreamedTrace::new(self.trace, events)
+    }
+}

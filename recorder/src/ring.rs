@@ -1,0 +1,225 @@
+//! A per-thread single-producer, single-consumer ring of raw events.
+//!
+//! The traced thread is the only producer and never blocks, locks or allocates here; the writer
+//! thread is the only consumer and drains every ring on its own schedule. Because the writer
+//! *collects*, a thread that blocks forever — the leak and deadlock cases Weft exists to show —
+//! still gets its last events (the wait it is stuck in) into the file without doing anything.
+//! When a ring is full the event is dropped and counted; the writer records the count in the file.
+
+use std::cell::UnsafeCell;
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+use crate::event::WorkerId;
+
+/// An event as the hot path stores it: 32 bytes, no pointers to chase.
+///
+/// `head` packs the event code (bits 56..64), the small argument (48..56) and the call-site
+/// pointer (0..48, see `record::site_bits`).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RawEvent {
+    pub ts: u64,
+    pub head: u64,
+    pub a: u64,
+    pub b: u64,
+}
+
+impl RawEvent {
+    pub fn code(&self) -> u8 {
+        (self.head >> 56) as u8
+    }
+    pub fn small(&self) -> u8 {
+        (self.head >> 48) as u8
+    }
+    pub fn site_bits(&self) -> u64 {
+        self.head & SITE_MASK
+    }
+}
+
+pub(crate) const SITE_MASK: u64 = (1 << 48) - 1;
+
+/// Keeps the producer's index and the consumer's index on different cache lines.
+#[repr(align(64))]
+struct Padded<T>(T);
+
+pub(crate) struct Ring {
+    slots: Box<[UnsafeCell<MaybeUninit<RawEvent>>]>,
+    mask: usize,
+    /// Half the capacity: when the producer crosses it, it wakes the writer.
+    half: usize,
+    /// Next slot the producer writes; published with `Release` after the slot is written.
+    head: Padded<AtomicUsize>,
+    /// Next slot the consumer reads; published with `Release` after the slots are copied out.
+    tail: Padded<AtomicUsize>,
+    /// Events the producer could not store because the ring was full.
+    dropped: AtomicU64,
+    /// The thread has exited: once drained, the ring can be forgotten.
+    closed: AtomicBool,
+    pub worker: WorkerId,
+    pub os_tid: u64,
+    pub name: String,
+}
+
+// SAFETY: slots are written only by the single producer at indices in [head, tail + capacity)
+// and read only by the single consumer at indices in [tail, head); the Release/Acquire pairs on
+// `head` and `tail` order those accesses, so no slot is read and written at the same time.
+unsafe impl Sync for Ring {}
+unsafe impl Send for Ring {}
+
+impl Ring {
+    /// A ring with room for `capacity` events (rounded up to a power of two). The memory is
+    /// reserved, not touched, so an idle thread costs address space, not RSS.
+    pub fn new(capacity: usize, worker: WorkerId, os_tid: u64, name: String) -> Self {
+        let capacity = capacity.max(16).next_power_of_two();
+        let mut slots: Vec<UnsafeCell<MaybeUninit<RawEvent>>> = Vec::with_capacity(capacity);
+        // SAFETY: `UnsafeCell<MaybeUninit<_>>` is valid uninitialised, so the slots need no
+        // writes: the allocation stays untouched (and out of RSS) until events fill it, and a
+        // spawn does not pay for initialising a ring it may barely use.
+        unsafe { slots.set_len(capacity) };
+        Ring {
+            slots: slots.into_boxed_slice(),
+            mask: capacity - 1,
+            half: capacity / 2,
+            head: Padded(AtomicUsize::new(0)),
+            tail: Padded(AtomicUsize::new(0)),
+            dropped: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+            worker,
+            os_tid,
+            name,
+        }
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Consumer side: appends every published event to `out`, oldest first, and frees their
+    /// slots. Returns how many were taken.
+    pub fn drain_into(&self, out: &mut Vec<RawEvent>) -> usize {
+        let head = self.head.0.load(Ordering::Acquire);
+        let tail = self.tail.0.load(Ordering::Relaxed);
+        let n = head.wrapping_sub(tail);
+        out.reserve(n);
+        for i in tail..head {
+            // SAFETY: slots in [tail, head) were written and published by the producer (Acquire
+            // on head above) and will not be rewritten before we store the new tail.
+            let ev = unsafe { (*self.slots[i & self.mask].get()).assume_init() };
+            out.push(ev);
+        }
+        self.tail.0.store(head, Ordering::Release);
+        n
+    }
+}
+
+/// The producer's view of its ring: the indices it owns, cached so the common push touches only
+/// thread-local memory plus one `Release` store (a plain store on x86).
+pub(crate) struct Producer {
+    head: usize,
+    cached_tail: usize,
+}
+
+/// What a push did, so the caller can wake the writer when a ring is filling up.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Pushed {
+    Stored,
+    /// Stored, and the ring just became half full.
+    HalfFull,
+    Dropped,
+}
+
+impl Producer {
+    pub const fn new() -> Self {
+        Producer {
+            head: 0,
+            cached_tail: 0,
+        }
+    }
+
+    #[inline(always)]
+    pub fn push(&mut self, ring: &Ring, ev: RawEvent) -> Pushed {
+        let used = self.head.wrapping_sub(self.cached_tail);
+        if used > ring.mask {
+            self.cached_tail = ring.tail.0.load(Ordering::Acquire);
+            if self.head.wrapping_sub(self.cached_tail) > ring.mask {
+                ring.dropped.fetch_add(1, Ordering::Relaxed);
+                return Pushed::Dropped;
+            }
+        }
+        // SAFETY: head - tail <= mask, so this slot is not in [tail, head) and the consumer
+        // does not read it until we publish the new head below.
+        unsafe { (*ring.slots[self.head & ring.mask].get()).write(ev) };
+        self.head = self.head.wrapping_add(1);
+        ring.head.0.store(self.head, Ordering::Release);
+        if used == ring.half {
+            Pushed::HalfFull
+        } else {
+            Pushed::Stored
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(i: u64) -> RawEvent {
+        RawEvent {
+            ts: i,
+            head: 0,
+            a: i,
+            b: 0,
+        }
+    }
+
+    #[test]
+    fn full_ring_drops_and_counts_then_accepts_again_after_drain() {
+        let ring = Ring::new(16, 0, 0, String::new());
+        let mut p = Producer::new();
+        for i in 0..16 {
+            assert_ne!(p.push(&ring, ev(i)), Pushed::Dropped);
+        }
+        assert_eq!(p.push(&ring, ev(99)), Pushed::Dropped);
+        assert_eq!(ring.dropped(), 1);
+        let mut out = Vec::new();
+        assert_eq!(ring.drain_into(&mut out), 16);
+        assert_eq!(
+            out.iter().map(|e| e.a).collect::<Vec<_>>(),
+            (0..16).collect::<Vec<_>>()
+        );
+        assert_eq!(p.push(&ring, ev(16)), Pushed::Stored);
+        out.clear();
+        ring.drain_into(&mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].a, 16);
+    }
+
+    #[test]
+    fn concurrent_producer_and_consumer_lose_nothing_but_what_is_counted() {
+        let ring = std::sync::Arc::new(Ring::new(64, 0, 0, String::new()));
+        let producer_ring = ring.clone();
+        const N: u64 = 200_000;
+        let t = std::thread::spawn(move || {
+            let mut p = Producer::new();
+            for i in 0..N {
+                p.push(&producer_ring, ev(i));
+            }
+        });
+        let mut out = Vec::new();
+        while !t.is_finished() {
+            ring.drain_into(&mut out);
+        }
+        t.join().unwrap();
+        ring.drain_into(&mut out);
+        assert_eq!(out.len() as u64 + ring.dropped(), N);
+        assert!(out.windows(2).all(|w| w[0].a < w[1].a), "order kept");
+    }
+}

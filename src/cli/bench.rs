@@ -1,0 +1,124 @@
+//! `weft bench TRACE`: how long loading takes and what it costs in memory, phase by phase.
+//!
+//! The figures the performance goals (issue 8) are stated in, each beside its goal: events/s of
+//! each phase, total time from file to a ready model, and resident memory per event (peak, from
+//! the kernel's accounting). Loading is the viewer's: the file's frames are read and every chunk
+//! checked, then events are decoded one at a time, in time order, straight into the model.
+
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use weft_recorder::format;
+use weft_viewer::analysis::Analysis;
+use weft_viewer::model::Model;
+
+/// Goal: 10 M events from file to a ready model in under a second.
+const GOAL_NS_PER_EVENT: f64 = 1e9 / 10e6;
+/// Goal: peak resident memory after load, per event.
+const GOAL_PEAK_BYTES_PER_EVENT: f64 = 32.0;
+
+/// Peak and current resident set size in bytes (Linux; 0 elsewhere).
+fn rss() -> (u64, u64) {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return (0, 0);
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+fn never_cancel(_: u64, _: u64) -> ControlFlow<()> {
+    ControlFlow::Continue(())
+}
+
+pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
+    let file_bytes = std::fs::metadata(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?
+        .len();
+    let (_, base) = rss();
+    let t0 = Instant::now();
+    let stream =
+        format::open_file_with_progress(path, never_cancel).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let t_read = t0.elapsed();
+    let events = stream.event_count();
+    let (peak_read, _) = rss();
+    let t1 = Instant::now();
+    let model = Model::from_stream_with_progress(stream, never_cancel)?;
+    let t_model = t1.elapsed();
+    let (peak_model, after_model) = rss();
+    let t2 = Instant::now();
+    let analysis = Analysis::run(&model);
+    let t_analysis = t2.elapsed();
+    let (peak_all, _) = rss();
+    let heap = model.heap_bytes() as u64;
+    drop(model);
+
+    // The events alone, decoded and merged with no model: what of the model phase is decoding.
+    let (_, only_events) = format::open_file(path)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .into_parts();
+    let t4 = Instant::now();
+    let decoded = only_events.count() as u64;
+    let t_merge = t4.elapsed();
+
+    let n = events.max(1) as f64;
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let rate = |d: Duration| events as f64 / d.as_secs_f64().max(1e-9) / 1e6;
+    let per_event = |b: u64| b.saturating_sub(base) as f64 / n;
+    println!(
+        "{}: {events} events, {:.2} B/event on disk",
+        path.display(),
+        file_bytes as f64 / n
+    );
+    println!(
+        "read      {:>8.1} ms  {:>6.1} M events/s  (frames, tables, every chunk checked)",
+        ms(t_read),
+        rate(t_read)
+    );
+    println!(
+        "model     {:>8.1} ms  {:>6.1} M events/s  (of which decoding and merging by time alone take {:.1} ms)",
+        ms(t_model),
+        rate(t_model),
+        ms(t_merge)
+    );
+    println!(
+        "analysis  {:>8.1} ms  {:>6.1} M events/s",
+        ms(t_analysis),
+        rate(t_analysis)
+    );
+    let load = t_read + t_model;
+    let ns_per_event = load.as_secs_f64() * 1e9 / n;
+    println!(
+        "file → ready model: {:.1} ms, {ns_per_event:.0} ns/event: {:.2}× the goal (10 M events < 1000 ms, so <= {GOAL_NS_PER_EVENT:.0} ns/event); 10 M at this rate: {:.0} ms",
+        ms(load),
+        ns_per_event / GOAL_NS_PER_EVENT,
+        ns_per_event * 10e6 / 1e6
+    );
+    let peak_loaded = per_event(peak_model);
+    println!(
+        "memory per event: peak while reading {:.1} B, peak after load {peak_loaded:.1} B ({:.2}× the goal of <= {GOAL_PEAK_BYTES_PER_EVENT:.0} B), resident after load {:.1} B, model heap {:.1} B, peak with analysis {:.1} B",
+        per_event(peak_read),
+        peak_loaded / GOAL_PEAK_BYTES_PER_EVENT,
+        per_event(after_model),
+        heap as f64 / n,
+        per_event(peak_all)
+    );
+    println!(
+        "findings: {} leaks, {} deadlocks, {} lints",
+        analysis.leaks.len(),
+        analysis.deadlocks.len(),
+        analysis.lints.len()
+    );
+    if decoded != events {
+        anyhow::bail!("decoding alone gave {decoded} events, loading {events}: a bug in Weft");
+    }
+    Ok(ExitCode::SUCCESS)
+}

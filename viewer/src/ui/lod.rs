@@ -1,0 +1,265 @@
+//! Level of detail: which spans of a lane to draw, so that drawing cost follows what is visible
+//! and not the size of the trace.
+//!
+//! A lane's spans are sorted by start and do not overlap (the model guarantees it: a task is in
+//! one state at a time, a worker runs one task at a time), so their ends are sorted too and both
+//! edges of the visible window are found by binary search. Inside the window, a span at least
+//! `min_px` wide is drawn as itself; a run of narrower spans is merged into one summary block
+//! about `min_px` wide, coloured by the category that covers most of it. The next block starts
+//! at a binary-searched index, so a lane costs O(pixels × log n) however many spans it holds.
+
+use std::ops::Range;
+
+use crate::model::Lane;
+
+/// A lane as the level-of-detail pass sees it: `len` spans sorted by start whose ends are
+/// sorted too (they do not overlap). The model's `Lane` is one; tests use plain slices.
+pub trait SpanSeq {
+    /// Number of spans.
+    fn len(&self) -> usize;
+    /// True when there are no spans.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Start of span `i`, ns.
+    fn start(&self, i: usize) -> u64;
+    /// End of span `i`, ns (≥ its start).
+    fn end(&self, i: usize) -> u64;
+}
+
+impl<R: Copy> SpanSeq for Lane<'_, R> {
+    fn len(&self) -> usize {
+        Lane::len(self)
+    }
+    fn start(&self, i: usize) -> u64 {
+        self.start_of(i)
+    }
+    fn end(&self, i: usize) -> u64 {
+        self.end_of(i)
+    }
+}
+
+/// What to draw for one stretch of a lane.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Piece<K> {
+    /// One span, wide enough to draw on its own: its index in the lane.
+    Span(usize),
+    /// Spans `indices` merged because each is narrower than the threshold.
+    Summary {
+        /// The merged spans.
+        indices: Range<usize>,
+        /// Start of the first merged span, ns.
+        start_ns: u64,
+        /// End of the last merged span, ns.
+        end_ns: u64,
+        /// The category that covers most of the merged time (estimated from at most
+        /// [`SUMMARY_SAMPLES`] spans for very long runs).
+        dominant: K,
+    },
+}
+
+/// At most this many spans are looked at to pick a summary block's colour.
+pub const SUMMARY_SAMPLES: usize = 32;
+
+/// The first index in `lo..hi` for which `pred` is false, `pred` being true then false.
+fn partition(mut lo: usize, mut hi: usize, pred: impl Fn(usize) -> bool) -> usize {
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// The indices of the spans that intersect `[t0, t1)`: two binary searches.
+pub fn visible_range(spans: &impl SpanSeq, t0: f64, t1: f64) -> Range<usize> {
+    let n = spans.len();
+    let first = partition(0, n, |i| (spans.end(i) as f64) <= t0);
+    let last = partition(first, n, |i| (spans.start(i) as f64) < t1);
+    first..last
+}
+
+fn width(spans: &impl SpanSeq, i: usize) -> f64 {
+    spans.end(i).saturating_sub(spans.start(i)) as f64
+}
+
+/// Calls `out` with what to draw for one lane in the window `[t0, t1)` seen at `ns_per_px`:
+/// spans at least `min_px` wide one by one, narrower ones merged. `category` gives the key a
+/// summary block is coloured by. Returns the number of pieces.
+pub fn pieces<S: SpanSeq, K: Copy + PartialEq>(
+    spans: &S,
+    t0: f64,
+    t1: f64,
+    ns_per_px: f64,
+    min_px: f64,
+    category: impl Fn(usize) -> K,
+    out: impl FnMut(Piece<K>),
+) -> usize {
+    let range = visible_range(spans, t0, t1);
+    pieces_in(spans, range, ns_per_px, min_px, category, out)
+}
+
+/// As [`pieces`], over spans `range` found by the caller (for lanes whose spans may overlap,
+/// such as shared lock holds, where the visible range needs a prefix maximum of the ends).
+pub fn pieces_in<S: SpanSeq, K: Copy + PartialEq>(
+    spans: &S,
+    range: Range<usize>,
+    ns_per_px: f64,
+    min_px: f64,
+    category: impl Fn(usize) -> K,
+    mut out: impl FnMut(Piece<K>),
+) -> usize {
+    let min_ns = (ns_per_px * min_px).max(0.0);
+    let mut count = 0;
+    let mut i = range.start;
+    while i < range.end {
+        if width(spans, i) >= min_ns {
+            out(Piece::Span(i));
+            i += 1;
+        } else {
+            // Merge every span that starts before this block is `min_px` wide. Spans do not
+            // overlap, so only the last one caught can be wide; that one is drawn on its own.
+            let block_end = spans.start(i) as f64 + min_ns;
+            let mut j = partition(i + 1, range.end, |k| (spans.start(k) as f64) < block_end);
+            if j > i + 1 && width(spans, j - 1) >= min_ns {
+                j -= 1;
+            }
+            out(Piece::Summary {
+                indices: i..j,
+                start_ns: spans.start(i),
+                end_ns: spans.end(j - 1).max(spans.start(i)),
+                dominant: dominant(spans, i..j, &category),
+            });
+            i = j;
+        }
+        count += 1;
+    }
+    count
+}
+
+/// The category covering the most time among spans `range`, sampling at most
+/// [`SUMMARY_SAMPLES`] of them evenly so that a block over a million spans costs the same as
+/// one over a hundred.
+fn dominant<K: Copy + PartialEq>(
+    spans: &impl SpanSeq,
+    range: Range<usize>,
+    category: &impl Fn(usize) -> K,
+) -> K {
+    let first = range.start;
+    let stride = range.len().div_ceil(SUMMARY_SAMPLES).max(1);
+    let mut totals: Vec<(K, u64)> = Vec::with_capacity(8);
+    for i in range.step_by(stride) {
+        // Zero-length spans still count a little so a block of instants gets their colour.
+        let weight = spans.end(i).saturating_sub(spans.start(i)).max(1);
+        let key = category(i);
+        match totals.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, total)) => *total += weight,
+            None => totals.push((key, weight)),
+        }
+    }
+    totals
+        .iter()
+        .max_by_key(|(_, total)| *total)
+        .map_or_else(|| category(first), |(k, _)| *k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, Copy, Debug)]
+    struct S(u64, u64, u8);
+
+    struct Slice<'a>(&'a [S]);
+    impl SpanSeq for Slice<'_> {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn start(&self, i: usize) -> u64 {
+            self.0[i].0
+        }
+        fn end(&self, i: usize) -> u64 {
+            self.0[i].1
+        }
+    }
+
+    fn collect(spans: &[S], t0: f64, t1: f64, ns_per_px: f64) -> Vec<Piece<u8>> {
+        let mut v = Vec::new();
+        pieces(
+            &Slice(spans),
+            t0,
+            t1,
+            ns_per_px,
+            2.0,
+            |i| spans[i].2,
+            |p| v.push(p),
+        );
+        v
+    }
+
+    #[test]
+    fn only_spans_in_the_window_are_visited() {
+        let spans: Vec<S> = (0..100).map(|i| S(i * 10, i * 10 + 10, 0)).collect();
+        let lane = Slice(&spans);
+        assert_eq!(visible_range(&lane, 205.0, 230.0), 20..23);
+        assert_eq!(visible_range(&lane, 2_000.0, 3_000.0), 100..100);
+        assert_eq!(visible_range(&lane, -50.0, 0.5), 0..1);
+        assert_eq!(visible_range(&Slice(&[]), 0.0, 1.0), 0..0);
+    }
+
+    #[test]
+    fn wide_spans_are_drawn_one_by_one() {
+        let spans = [S(0, 100, 1), S(100, 300, 2)];
+        assert_eq!(
+            collect(&spans, 0.0, 300.0, 1.0),
+            vec![Piece::Span(0), Piece::Span(1)]
+        );
+    }
+
+    #[test]
+    fn narrow_spans_merge_and_take_the_majority_colour() {
+        // 1000 spans of 1 ns at 10 ns per pixel: blocks of 2 px = 20 ns each.
+        let spans: Vec<S> = (0..1000).map(|i| S(i, i + 1, (i % 3 == 0) as u8)).collect();
+        let pieces = collect(&spans, 0.0, 1000.0, 10.0);
+        assert_eq!(pieces.len(), 50, "one block per 2 px");
+        for p in &pieces {
+            match p {
+                Piece::Summary {
+                    dominant, indices, ..
+                } => {
+                    assert_eq!(*dominant, 0, "two thirds of the spans are category 0");
+                    assert_eq!(indices.len(), 20);
+                }
+                Piece::Span(_) => panic!("no span is 2 px wide"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_wide_span_after_narrow_ones_is_not_swallowed() {
+        let spans = [S(0, 1, 0), S(1, 2, 0), S(2, 1_000, 1)];
+        let pieces = collect(&spans, 0.0, 1_000.0, 10.0);
+        assert_eq!(pieces.len(), 2);
+        assert!(matches!(&pieces[0], Piece::Summary { indices, .. } if *indices == (0..2)));
+        assert_eq!(pieces[1], Piece::Span(2));
+    }
+
+    #[test]
+    fn cost_follows_pixels_not_spans() {
+        let spans: Vec<S> = (0..1_000_000).map(|i| S(i * 2, i * 2 + 1, 0)).collect();
+        // 2 M ns over 1000 px: 2 px blocks cover 4000 ns = 2000 spans each.
+        let n = pieces(
+            &Slice(&spans),
+            0.0,
+            2_000_000.0,
+            2_000.0,
+            2.0,
+            |i| spans[i].2,
+            |_| {},
+        );
+        assert!(n <= 501, "{n} pieces for 1000 px");
+    }
+}

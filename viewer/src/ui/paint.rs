@@ -1,0 +1,373 @@
+//! Painting one lane's contents for the visible window. Each painter asks [`lod`] which spans
+//! to draw, so its cost follows the pixels on screen, not the length of the lane.
+
+use eframe::egui::{
+    self, Align2, Color32, CornerRadius, FontId, Painter, Pos2, Rect, Stroke, StrokeKind,
+};
+
+use crate::model::{Model, ObjectIx, ObjectKind, State, TaskIx, WorkerIx};
+
+use super::describe;
+use super::document::Document;
+use super::lod::{self, Piece};
+use super::palette::{self, state_colour, text_on};
+use super::time::{format_duration, TimeWindow};
+use super::view::Selection;
+
+/// Spans narrower than this many pixels are merged into summary blocks.
+pub const MIN_SPAN_PX: f64 = 2.0;
+/// A blocked span needs this many pixels before its reason is written in it.
+const LABEL_MIN_PX: f32 = 46.0;
+
+/// What every lane painter needs: where to paint and which time is on screen.
+pub struct LaneCtx<'a> {
+    /// Clipped to the lane's canvas part.
+    pub painter: &'a Painter,
+    /// The lane's canvas part (right of the labels), one row tall.
+    pub rect: Rect,
+    /// The visible time window.
+    pub window: TimeWindow,
+    /// Left and right pixel of the time axis (the canvas; may be wider than `rect` is visible).
+    pub x_range: (f32, f32),
+    /// Dim every state but this one.
+    pub highlight: Option<State>,
+    /// A blocked span at least this long is marked as a long wait.
+    pub long_wait_ns: u64,
+}
+
+impl LaneCtx<'_> {
+    fn x(&self, t: u64) -> f32 {
+        self.window.x_of(t as f64, self.x_range.0, self.x_range.1)
+    }
+
+    fn ns_per_px(&self) -> f64 {
+        self.window.ns_per_px(self.x_range.1 - self.x_range.0)
+    }
+
+    /// The bar for `[start, end)`, at least one pixel wide, kept inside the canvas so
+    /// far-off edges do not produce huge coordinates.
+    fn bar(&self, start: u64, end: u64, inset: f32) -> Rect {
+        let left = self.rect.left() - 4.0;
+        let right = self.rect.right() + 4.0;
+        let x0 = self.x(start).clamp(left, right);
+        let x1 = self.x(end).clamp(left, right).max(x0 + 1.0);
+        Rect::from_x_y_ranges(
+            x0..=x1,
+            (self.rect.top() + inset)..=(self.rect.bottom() - inset),
+        )
+    }
+
+    fn dim(&self, state: State, colour: Color32) -> Color32 {
+        match self.highlight {
+            Some(h) if h != state => colour.gamma_multiply(0.22),
+            _ => colour,
+        }
+    }
+}
+
+fn label_in(painter: &Painter, rect: Rect, text: &str, colour: Color32) {
+    if rect.width() < LABEL_MIN_PX || text.is_empty() {
+        return;
+    }
+    let clip = rect
+        .shrink2(egui::vec2(3.0, 0.0))
+        .intersect(painter.clip_rect());
+    if clip.width() < 12.0 {
+        return;
+    }
+    painter.with_clip_rect(clip).text(
+        Pos2::new(clip.left(), rect.center().y),
+        Align2::LEFT_CENTER,
+        text,
+        FontId::proportional(11.0),
+        colour,
+    );
+}
+
+/// A stable, distinct colour per task, for worker lanes and lock holders.
+pub fn task_colour(t: TaskIx) -> Color32 {
+    let hue = (f64::from(t.0) * 0.618_033_988_75).fract() as f32;
+    egui::ecolor::Hsva::new(hue, 0.45, 0.78, 1.0).into()
+}
+
+/// A task's states. Leaked tasks get their final span marked to the end of the trace.
+pub fn task_lane(cx: &LaneCtx<'_>, doc: &Document, t: TaskIx, selection: Option<Selection>) {
+    let model = &doc.model;
+    let lane = model.timeline(t);
+    let fact = doc.facts.get(t.index()).copied().unwrap_or_default();
+    lod::pieces(
+        &lane,
+        cx.window.start,
+        cx.window.end,
+        cx.ns_per_px(),
+        MIN_SPAN_PX,
+        |i| lane.row(i).state(),
+        |piece| match piece {
+            Piece::Span(i) => {
+                let span = lane.span(i);
+                if span.state == State::Done {
+                    // A finished task's lane ends with a thin line, not a block.
+                    let r = cx.bar(span.start, span.end, cx.rect.height() / 2.0 - 0.5);
+                    cx.painter
+                        .rect_filled(r, 0.0, state_colour(State::Done).gamma_multiply(0.6));
+                    return;
+                }
+                let fill = cx.dim(span.state, state_colour(span.state));
+                let r = cx.bar(span.start, span.end, 3.0);
+                cx.painter.rect_filled(r, CornerRadius::same(2), fill);
+                if span.state.blocked().is_some() {
+                    // Long waits stand out; sleeps and waits with a deadline are intended.
+                    let intended = span.has_deadline
+                        || span.state == State::Blocked(crate::model::BlockReason::Sleep);
+                    if !intended && span.duration() >= cx.long_wait_ns {
+                        cx.painter.rect_stroke(
+                            r,
+                            CornerRadius::same(2),
+                            Stroke::new(1.5, Color32::from_rgba_unmultiplied(255, 236, 200, 190)),
+                            StrokeKind::Inside,
+                        );
+                    }
+                    let text = format!(
+                        "{}  {}",
+                        describe::span_short(model, &span),
+                        format_duration(span.duration() as f64)
+                    );
+                    label_in(cx.painter, r, &text, text_on(fill));
+                }
+            }
+            Piece::Summary {
+                start_ns,
+                end_ns,
+                dominant,
+                ..
+            } => {
+                let fill = cx.dim(dominant, state_colour(dominant));
+                if dominant != State::Done {
+                    let r = cx.bar(start_ns, end_ns, 3.0);
+                    cx.painter
+                        .rect_filled(r, 0.0, fill.gamma_multiply(palette::SUMMARY_ALPHA));
+                }
+            }
+        },
+    );
+
+    // A stuck task's final wait is outlined up to the end of the trace: it never ends.
+    let stuck = if fact.deadlocked {
+        Some((palette::DEADLOCK, "deadlocked ▶"))
+    } else if fact.leaked {
+        Some((palette::LEAK, "leaked ▶"))
+    } else {
+        None
+    };
+    if let (Some((colour, text)), Some(last)) = (stuck, lane.last_span()) {
+        let r = cx.bar(last.start, model.end_ns().max(last.end), 1.0);
+        cx.painter.rect_stroke(
+            r,
+            CornerRadius::same(2),
+            Stroke::new(2.0, colour),
+            StrokeKind::Inside,
+        );
+        let end_x = cx.x(model.end_ns());
+        if end_x >= cx.rect.left() && end_x <= cx.rect.right() + 1.0 && r.width() > 70.0 {
+            cx.painter.text(
+                Pos2::new(end_x - 4.0, cx.rect.center().y),
+                Align2::RIGHT_CENTER,
+                text,
+                FontId::monospace(10.0),
+                Color32::WHITE,
+            );
+        }
+    }
+
+    marks(cx, model, t);
+
+    if let Some(Selection::Span { task, index }) = selection {
+        if task == t && index < lane.len() {
+            let r = cx.bar(lane.start_of(index), lane.end_of(index), 1.5);
+            cx.painter.rect_stroke(
+                r,
+                CornerRadius::same(2),
+                Stroke::new(2.0, palette::SELECTION),
+                StrokeKind::Outside,
+            );
+        }
+    }
+}
+
+/// `tracing` events as small ticks along the top of the lane.
+fn marks(cx: &LaneCtx<'_>, model: &Model, t: TaskIx) {
+    let marks = model.marks(t);
+    if marks.is_empty() {
+        return;
+    }
+    let first = marks.partition_point(|m| (m.ts as f64) < cx.window.start);
+    let last = marks.partition_point(|m| (m.ts as f64) < cx.window.end);
+    let mut last_x = f32::NEG_INFINITY;
+    for m in &marks[first..last] {
+        let x = cx.x(m.ts);
+        if x - last_x < 2.0 {
+            continue;
+        }
+        last_x = x;
+        let colour = if m.level >= 3 {
+            Color32::from_rgb(255, 120, 90)
+        } else {
+            Color32::from_rgb(220, 220, 230)
+        };
+        cx.painter.line_segment(
+            [
+                Pos2::new(x, cx.rect.top() + 1.0),
+                Pos2::new(x, cx.rect.top() + 6.0),
+            ],
+            Stroke::new(1.5, colour),
+        );
+    }
+}
+
+/// A worker: which task ran on it when, each task in its own colour.
+pub fn worker_lane(cx: &LaneCtx<'_>, model: &Model, w: WorkerIx) {
+    let lane = model.worker_lane(w);
+    lod::pieces(
+        &lane,
+        cx.window.start,
+        cx.window.end,
+        cx.ns_per_px(),
+        MIN_SPAN_PX,
+        |i| lane.row(i).task(),
+        |piece| {
+            let (task, start, end) = match piece {
+                Piece::Span(i) => (lane.row(i).task(), lane.start_of(i), lane.end_of(i)),
+                Piece::Summary {
+                    start_ns,
+                    end_ns,
+                    dominant,
+                    ..
+                } => (dominant, start_ns, end_ns),
+            };
+            let Some(task) = task else { return };
+            let fill = task_colour(task);
+            let r = cx.bar(start, end, 4.0);
+            cx.painter.rect_filled(r, CornerRadius::same(2), fill);
+            label_in(cx.painter, r, &model.task_name(task), text_on(fill));
+        },
+    );
+}
+
+/// An object: a channel's queue depth, a lock's holders and waiters, a condvar's waiters.
+pub fn object_lane(cx: &LaneCtx<'_>, doc: &Document, o: ObjectIx) {
+    let model = &doc.model;
+    let scale = doc.object_scale(o);
+    let kind = model.object(o).kind;
+    let (level_colour, level_share) = match kind {
+        ObjectKind::Channel { .. } => (Color32::from_rgb(72, 178, 196), 1.0),
+        ObjectKind::Condvar => (Color32::from_rgb(204, 92, 174), 0.6),
+        _ => (Color32::from_rgb(218, 58, 58), 0.45),
+    };
+    if kind.is_lock() {
+        holds(cx, doc, o);
+    }
+    // The level (queue depth or waiters) as a step chart along the bottom of the lane.
+    let events = model.object_events(o);
+    let full = (cx.rect.height() - 4.0) * level_share;
+    let bottom = cx.rect.bottom() - 2.0;
+    lod::pieces(
+        &events,
+        cx.window.start,
+        cx.window.end,
+        cx.ns_per_px(),
+        1.0,
+        |i| events.row(i).level,
+        |piece| {
+            let (level, start, end) = match piece {
+                Piece::Span(i) => (events.row(i).level, events.start_of(i), events.end_of(i)),
+                Piece::Summary {
+                    start_ns,
+                    end_ns,
+                    dominant,
+                    ..
+                } => (dominant, start_ns, end_ns),
+            };
+            if level == 0 {
+                return;
+            }
+            let h = full * level as f32 / scale.max_level as f32;
+            let mut r = cx.bar(start, end, 0.0);
+            r.set_top(bottom - h.max(1.5));
+            r.set_bottom(bottom);
+            cx.painter
+                .rect_filled(r, 0.0, level_colour.gamma_multiply(0.85));
+        },
+    );
+    // When a channel lost its senders or receivers.
+    let object = model.object(o);
+    for gone in [object.senders_gone_at, object.receivers_gone_at]
+        .into_iter()
+        .flatten()
+    {
+        let x = cx.x(gone);
+        if x >= cx.rect.left() && x <= cx.rect.right() {
+            cx.painter.line_segment(
+                [
+                    Pos2::new(x, cx.rect.top() + 2.0),
+                    Pos2::new(x, cx.rect.bottom() - 2.0),
+                ],
+                Stroke::new(2.0, Color32::from_rgb(140, 140, 150)),
+            );
+        }
+    }
+}
+
+/// A lock's holds, coloured by holder, in the top part of the lane.
+fn holds(cx: &LaneCtx<'_>, doc: &Document, o: ObjectIx) {
+    let model = &doc.model;
+    let holds = model.holds(o);
+    let prefix = &doc.object_scale(o).hold_end_prefix_max;
+    if holds.is_empty() || prefix.len() != holds.len() {
+        return;
+    }
+    let first = prefix.partition_point(|&e| (e as f64) <= cx.window.start);
+    let last = holds.partition_point(|h| (h.start as f64) < cx.window.end);
+    let seq = HoldSeq(holds);
+    lod::pieces_in(
+        &seq,
+        first..last.max(first),
+        cx.ns_per_px(),
+        MIN_SPAN_PX,
+        |i| holds[i].task,
+        |piece| {
+            let (task, start, end) = match piece {
+                Piece::Span(i) => (holds[i].task, holds[i].start, holds[i].end),
+                Piece::Summary {
+                    start_ns,
+                    end_ns,
+                    dominant,
+                    ..
+                } => (dominant, start_ns, end_ns),
+            };
+            let fill = task_colour(task);
+            let mut r = cx.bar(start, end, 2.0);
+            r.set_bottom(cx.rect.top() + cx.rect.height() * 0.55);
+            cx.painter.rect_filled(r, CornerRadius::same(2), fill);
+            label_in(
+                cx.painter,
+                r,
+                &format!("held by {}", model.task_name(task)),
+                text_on(fill),
+            );
+        },
+    );
+}
+
+struct HoldSeq<'a>(&'a [crate::model::Hold]);
+
+impl lod::SpanSeq for HoldSeq<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn start(&self, i: usize) -> u64 {
+        self.0[i].start
+    }
+    fn end(&self, i: usize) -> u64 {
+        self.0[i].end.max(self.0[i].start)
+    }
+}
