@@ -59,6 +59,7 @@ pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
     let t_analysis = t2.elapsed();
     let (peak_all, _) = rss();
     let heap = model.heap_bytes() as u64;
+    let heap_tables = model.heap_breakdown();
     drop(model);
 
     // The events alone, decoded and merged with no model: what of the model phase is decoding.
@@ -111,6 +112,12 @@ pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
         heap as f64 / n,
         per_event(peak_all)
     );
+    let tables: Vec<String> = heap_tables
+        .iter()
+        .take(6)
+        .map(|(table, bytes)| format!("{table} {:.1}", *bytes as f64 / n))
+        .collect();
+    println!("model heap, B/event: {}", tables.join(", "));
     println!(
         "findings: {} leaks, {} deadlocks, {} lints",
         analysis.leaks.len(),

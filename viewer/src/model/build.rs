@@ -1287,7 +1287,19 @@ impl<'t> Builder<'t> {
         let mut holds = self.holds.finish(n_objects);
         for o in 0..n_objects {
             // Released shared holds were pushed in release order; the column is by start.
-            holds.get_mut(o).sort_by_key(|h| h.start);
+            // Unstable (in place: a stable sort's scratch would add to the load's peak memory),
+            // with the whole row as the key so the order is still deterministic.
+            holds.get_mut(o).sort_unstable_by_key(|h| {
+                (
+                    h.start,
+                    h.end,
+                    h.task,
+                    h.site.0,
+                    h.mode as u8,
+                    h.how as u8,
+                    h.released,
+                )
+            });
         }
         let mut regions = self.regions.finish(n_tasks);
         for t in 0..n_tasks {
@@ -1295,7 +1307,18 @@ impl<'t> Builder<'t> {
         }
 
         // Links by effect time; per-task indexes into them both ways.
-        self.links.sort_by_key(|l| l.to_ts);
+        // In place, keyed on the whole row: see the holds above.
+        self.links.sort_unstable_by_key(|l| {
+            (
+                l.to_ts,
+                l.from_ts,
+                l.to_task,
+                l.from_task,
+                l.kind as u8,
+                l.object,
+            )
+        });
+        self.links.shrink_to_fit();
         let mut into = GroupBuilder::default();
         let mut from = GroupBuilder::default();
         for (i, l) in self.links.iter().enumerate() {
@@ -1308,7 +1331,7 @@ impl<'t> Builder<'t> {
             let links = &self.links;
             links_from
                 .get_mut(t)
-                .sort_by_key(|l| links[l.index()].from_ts);
+                .sort_unstable_by_key(|&l| (links[l.index()].from_ts, l));
         }
 
         let object_events = self.object_events.finish(n_objects);

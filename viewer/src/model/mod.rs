@@ -59,8 +59,8 @@ use weft_recorder::format::{Header, Loss, Site, StreamedTrace, Trace};
 
 use idmap::IdMap;
 pub use ids::{LinkIx, ObjectIx, SelectIx, SiteIx, TaskIx, WorkerIx};
-pub use lane::Lane;
 use lane::{Grouped, GroupedLanes};
+pub use lane::{Lane, Times};
 pub use link::{Link, LinkKind};
 pub use object::{
     AcquireKind, Hold, Object, ObjectEvent, ObjectKind, ObjectOp, SelectArm, SelectWait,
@@ -484,46 +484,78 @@ impl Model {
 
     /// Approximate heap bytes held by the model (for the issue-8 memory budget).
     pub fn heap_bytes(&self) -> usize {
+        self.heap_breakdown().iter().map(|(_, bytes)| bytes).sum()
+    }
+
+    /// [`Model::heap_bytes`] table by table, largest first: where a memory budget goes.
+    pub fn heap_breakdown(&self) -> Vec<(&'static str, usize)> {
         use std::mem::size_of;
         let grouped = |items: usize, size: usize, owners: usize| items * size + owners * 4;
-        self.spans.heap_bytes()
-            + self.slots.heap_bytes()
-            + self.object_events.heap_bytes()
-            + self.tasks.capacity() * (size_of::<Task>() + 24)
-            + self.objects.capacity() * (size_of::<Object>() + 24)
-            + grouped(
-                self.holds.items().len(),
-                size_of::<Hold>(),
-                self.objects.len(),
-            )
-            + self.links.capacity() * size_of::<Link>()
-            + grouped(
-                self.polls.items().len(),
-                size_of::<Poll>(),
-                self.tasks.len(),
-            )
-            + grouped(
-                self.pending_waits.items().len(),
-                size_of::<SpanRow>(),
-                self.tasks.len(),
-            )
-            + grouped(self.links.len() * 2, 4, self.tasks.len() * 2)
-            + grouped(
-                self.senders.items().len() + self.receivers.items().len(),
-                4,
-                self.objects.len() * 2,
-            )
-            + self.select_arms.capacity() * size_of::<SelectArm>()
-            + self.selects.capacity() * size_of::<SelectWait>()
-            + self
-                .strings
-                .iter()
-                .map(|s| s.capacity() + 24)
-                .sum::<usize>()
-            + self
-                .sites
-                .iter()
-                .map(|s| s.file.capacity() + 32)
-                .sum::<usize>()
+        let mut tables = vec![
+            ("task spans", self.spans.heap_bytes()),
+            ("worker slots", self.slots.heap_bytes()),
+            ("object operations", self.object_events.heap_bytes()),
+            ("tasks", self.tasks.capacity() * (size_of::<Task>() + 24)),
+            (
+                "objects",
+                self.objects.capacity() * (size_of::<Object>() + 24),
+            ),
+            (
+                "lock holds",
+                grouped(
+                    self.holds.items().len(),
+                    size_of::<Hold>(),
+                    self.objects.len(),
+                ),
+            ),
+            (
+                "causal links",
+                self.links.capacity() * size_of::<Link>()
+                    + grouped(self.links.len() * 2, 4, self.tasks.len() * 2),
+            ),
+            (
+                "polls",
+                grouped(
+                    self.polls.items().len(),
+                    size_of::<Poll>(),
+                    self.tasks.len(),
+                ),
+            ),
+            (
+                "pending waits",
+                grouped(
+                    self.pending_waits.items().len(),
+                    size_of::<SpanRow>(),
+                    self.tasks.len(),
+                ),
+            ),
+            (
+                "channel users",
+                grouped(
+                    self.senders.items().len() + self.receivers.items().len(),
+                    4,
+                    self.objects.len() * 2,
+                ),
+            ),
+            (
+                "selects",
+                self.select_arms.capacity() * size_of::<SelectArm>()
+                    + self.selects.capacity() * size_of::<SelectWait>(),
+            ),
+            (
+                "strings and sites",
+                self.strings
+                    .iter()
+                    .map(|s| s.capacity() + 24)
+                    .sum::<usize>()
+                    + self
+                        .sites
+                        .iter()
+                        .map(|s| s.file.capacity() + 32)
+                        .sum::<usize>(),
+            ),
+        ];
+        tables.sort_by_key(|&(_, bytes)| std::cmp::Reverse(bytes));
+        tables
     }
 }

@@ -126,7 +126,7 @@ fn a_blocked_receive_is_a_span_on_the_channel_ended_by_the_message() {
         .starts()
         .iter()
         .zip(model.worker_lane(w).rows())
-        .map(|(&s, r)| (s, r.task()))
+        .map(|(s, r)| (s, r.task()))
         .collect();
     assert_eq!(
         slots,

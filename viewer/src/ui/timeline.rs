@@ -241,8 +241,8 @@ pub fn selection_range(doc: &Document) -> Option<(u64, u64)> {
         }
         Selection::Object(o) => {
             let events = model.object_events(o);
-            let first = *events.starts().first()?;
-            let last = *events.starts().last()?;
+            let first = events.starts().first()?;
+            let last = events.starts().last()?;
             Some((first, last.max(first + 1)))
         }
         Selection::Worker(_) => None,
