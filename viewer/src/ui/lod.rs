@@ -59,7 +59,7 @@ pub enum Piece<K> {
 }
 
 /// At most this many spans are looked at to pick a summary block's colour.
-pub const SUMMARY_SAMPLES: usize = 32;
+pub const SUMMARY_SAMPLES: usize = 16;
 
 /// The first index in `lo..hi` for which `pred` is false, `pred` being true then false.
 fn partition(mut lo: usize, mut hi: usize, pred: impl Fn(usize) -> bool) -> usize {
@@ -80,6 +80,26 @@ pub fn visible_range(spans: &impl SpanSeq, t0: f64, t1: f64) -> Range<usize> {
     let first = partition(0, n, |i| (spans.end(i) as f64) <= t0);
     let last = partition(first, n, |i| (spans.start(i) as f64) < t1);
     first..last
+}
+
+/// As [`partition`], for an answer expected near `lo`: probes `lo`, `lo + 1`, `lo + 3`, … until
+/// one fails, then bisects the last gap. A summary block covers a small share of a big lane, so
+/// this stays among a few neighbouring cache lines where bisecting the whole rest of the lane
+/// would start with a miss at every step: O(log d) reads for an answer `d` rows on.
+fn gallop(lo: usize, hi: usize, pred: impl Fn(usize) -> bool) -> usize {
+    let mut passed = lo;
+    let mut step = 1;
+    loop {
+        let probe = passed.saturating_add(step - 1);
+        if probe >= hi {
+            return partition(passed, hi, pred);
+        }
+        if !pred(probe) {
+            return partition(passed, probe, pred);
+        }
+        passed = probe + 1;
+        step = step.saturating_mul(2);
+    }
 }
 
 fn width(spans: &impl SpanSeq, i: usize) -> f64 {
@@ -123,7 +143,7 @@ pub fn pieces_in<S: SpanSeq, K: Copy + PartialEq>(
             // Merge every span that starts before this block is `min_px` wide. Spans do not
             // overlap, so only the last one caught can be wide; that one is drawn on its own.
             let block_end = spans.start(i) as f64 + min_ns;
-            let mut j = partition(i + 1, range.end, |k| (spans.start(k) as f64) < block_end);
+            let mut j = gallop(i + 1, range.end, |k| (spans.start(k) as f64) < block_end);
             if j > i + 1 && width(spans, j - 1) >= min_ns {
                 j -= 1;
             }
@@ -149,18 +169,35 @@ fn dominant<K: Copy + PartialEq>(
     category: &impl Fn(usize) -> K,
 ) -> K {
     let first = range.start;
-    let stride = range.len().div_ceil(SUMMARY_SAMPLES).max(1);
-    let mut totals: Vec<(K, u64)> = Vec::with_capacity(8);
-    for i in range.step_by(stride) {
+    let len = range.len();
+    let stride = len.div_ceil(SUMMARY_SAMPLES).max(1);
+    // One sample in each of up to SUMMARY_SAMPLES equal strides, at an offset that varies from
+    // stride to stride: at a fixed offset, a lane that alternates states with a period dividing
+    // the stride (a worker running and idle in turn) would be sampled in one phase only and
+    // coloured by it. The offsets are fixed per position, so a block keeps its colour from
+    // frame to frame.
+    let samples = (0..len.div_ceil(stride)).map(|s| {
+        let offset = s.wrapping_mul(0x9e37_79b9) >> 7;
+        first + (s * stride + offset % stride).min(len - 1)
+    });
+    // On the stack: a frame zoomed out over millions of spans makes tens of thousands of
+    // blocks, each of which would otherwise allocate. There are at most as many keys as samples.
+    let mut totals = [(category(first), 0u64); SUMMARY_SAMPLES];
+    let mut keys = 0;
+    for i in samples {
         // Zero-length spans still count a little so a block of instants gets their colour.
         let weight = spans.end(i).saturating_sub(spans.start(i)).max(1);
         let key = category(i);
-        match totals.iter_mut().find(|(k, _)| *k == key) {
+        match totals[..keys].iter_mut().find(|(k, _)| *k == key) {
             Some((_, total)) => *total += weight,
-            None => totals.push((key, weight)),
+            None if keys < SUMMARY_SAMPLES => {
+                totals[keys] = (key, weight);
+                keys += 1;
+            }
+            None => {}
         }
     }
-    totals
+    totals[..keys]
         .iter()
         .max_by_key(|(_, total)| *total)
         .map_or_else(|| category(first), |(k, _)| *k)
@@ -239,12 +276,48 @@ mod tests {
     }
 
     #[test]
+    fn alternating_states_do_not_alias_the_colour() {
+        // A worker idle 1 ns, running 3 ns, in turn: running covers three quarters of every
+        // block whatever its stride, so every block is running (category 1). Sampled at a
+        // fixed offset in even strides, a block that begins idle would see only idle spans.
+        let spans: Vec<S> = (0..4_000)
+            .map(|i| {
+                let (start, running) = (i / 2 * 4 + i % 2, i % 2 == 1);
+                S(start, start + if running { 3 } else { 1 }, running as u8)
+            })
+            .collect();
+        for ns_per_px in [10.0, 40.0, 160.0, 1_000.0] {
+            let pieces = collect(&spans, 0.0, 8_000.0, ns_per_px);
+            for p in &pieces {
+                if let Piece::Summary { dominant, .. } = p {
+                    assert_eq!(*dominant, 1, "at {ns_per_px} ns/px: {p:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_wide_span_after_narrow_ones_is_not_swallowed() {
         let spans = [S(0, 1, 0), S(1, 2, 0), S(2, 1_000, 1)];
         let pieces = collect(&spans, 0.0, 1_000.0, 10.0);
         assert_eq!(pieces.len(), 2);
         assert!(matches!(&pieces[0], Piece::Summary { indices, .. } if *indices == (0..2)));
         assert_eq!(pieces[1], Piece::Span(2));
+    }
+
+    #[test]
+    fn galloping_finds_what_bisecting_finds() {
+        let values: Vec<u64> = (0..300).map(|i| i * 3).collect();
+        for lo in [0, 1, 7, 150, 299, 300] {
+            for limit in [0, 1, 2, 3, 4, 5, 100, 448, 449, 450, 898, 899, 900, 10_000] {
+                let pred = |k: usize| values[k] < limit;
+                assert_eq!(
+                    gallop(lo, values.len(), pred),
+                    partition(lo, values.len(), pred),
+                    "from {lo} for values below {limit}"
+                );
+            }
+        }
     }
 
     #[test]
