@@ -194,12 +194,12 @@ pub fn write_chrome(model: &Model, out: &mut impl Write) -> std::io::Result<u64>
         let lane = model.object_events(o);
         let mut last = None;
         for (i, ev) in lane.rows().iter().enumerate() {
-            if last == Some(ev.level) {
+            if last == Some(ev.level()) {
                 continue;
             }
-            last = Some(ev.level);
+            last = Some(ev.level());
             let mut e = ChromeEvent::new("C", name.as_str(), lane.start_of(i), pid, 0);
-            e.args = Some(json!({ series: ev.level }));
+            e.args = Some(json!({ series: ev.level() }));
             w.event(&e)?;
         }
     }

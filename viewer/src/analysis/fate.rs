@@ -303,7 +303,7 @@ enum Side {
 fn channel_wakers(model: &Model, o: ObjectIx, side: Side) -> Wakers {
     let object = model.object(o);
     let events = model.object_events(o);
-    let depth = events.rows().last().map_or(0, |e| e.level);
+    let depth = events.rows().last().map_or(0, |e| e.level());
     let known = match side {
         Side::Recv => {
             if object.senders_gone_at.is_some() || depth > 0 {
@@ -403,7 +403,7 @@ pub(crate) fn evident_wakers(model: &Model, t: TaskIx, wait: &FinalWait) -> Vec<
             .object_events(cv)
             .rows()
             .iter()
-            .filter(|e| matches!(e.op, ObjectOp::Notify { .. }))
+            .filter(|e| matches!(e.op(), ObjectOp::Notify { .. }))
             .map(|e| e.task)
             .collect(),
         (BlockReason::Park | BlockReason::Await, _) => model

@@ -398,7 +398,7 @@ fn busy_wait(model: &Model, config: &Config, out: &mut Vec<Lint>) {
         let lane = model.object_events(o);
         for (i, e) in lane.rows().iter().enumerate() {
             let ts = lane.start_of(i);
-            if !e.op.is_failed_attempt() {
+            if !e.op().is_failed_attempt() {
                 if let Some(s) = streaks.remove(&e.task.0) {
                     finish(s, e.task, o);
                 }
@@ -447,7 +447,7 @@ fn send_on_disconnected(model: &Model, out: &mut Vec<Lint>) {
     for o in model.object_ixs() {
         let lane = model.object_events(o);
         for (i, e) in lane.rows().iter().enumerate() {
-            if e.op.send_disconnected() {
+            if e.op().send_disconnected() {
                 let acc = found.entry(e.site).or_default();
                 acc.add(lane.start_of(i), 0, e.site, e.task, Some(o));
             }

@@ -52,7 +52,7 @@ impl Totals {
                     .object_events(o)
                     .rows()
                     .iter()
-                    .filter(|e| e.op.sent_message())
+                    .filter(|e| e.op().sent_message())
                     .count() as u64
             })
             .sum();

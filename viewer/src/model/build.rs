@@ -485,16 +485,8 @@ impl<'t> Builder<'t> {
             }
             _ => cursor.waiters,
         };
-        self.object_events.push(
-            o.index(),
-            ts,
-            ObjectEvent {
-                task,
-                site,
-                level,
-                op,
-            },
-        );
+        self.object_events
+            .push(o.index(), ts, ObjectEvent::new(task, site, level, op));
     }
 
     fn sent(&mut self, o: ObjectIx, t: TaskIx, ts: u64, msg: MsgId) {
@@ -1456,9 +1448,9 @@ fn endpoints(
         send_side.clear();
         recv_side.clear();
         for e in events.lane(o, end).rows() {
-            if e.op.is_send_side() {
+            if e.op().is_send_side() {
                 send_side.push(e.task);
-            } else if e.op.is_recv_side() {
+            } else if e.op().is_recv_side() {
                 recv_side.push(e.task);
             }
         }

@@ -246,18 +246,157 @@ impl ObjectOp {
     }
 }
 
-/// One stored operation on an object (16 bytes); its time is in the lane's start column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// One stored operation on an object (12 bytes); its time is in the lane's start column.
+///
+/// Object operations are the model's most numerous rows (most events are one), so the
+/// operation and the level share one word: the operation in the low [`OP_BITS`] bits, the level
+/// above them (a level beyond [`ObjectEvent::MAX_LEVEL`] is stored as that).
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ObjectEvent {
     /// Who did it.
     pub task: TaskIx,
     /// Where.
     pub site: SiteIx,
+    op_and_level: u32,
+}
+
+/// Bits of [`ObjectEvent`]'s packed word that hold the operation.
+const OP_BITS: u32 = 9;
+
+impl ObjectEvent {
+    /// The highest level stored exactly: a queue holding more messages, or more tasks waiting,
+    /// reads as this.
+    pub const MAX_LEVEL: u32 = u32::MAX >> OP_BITS;
+
+    pub(crate) fn new(task: TaskIx, site: SiteIx, level: u32, op: ObjectOp) -> Self {
+        ObjectEvent {
+            task,
+            site,
+            op_and_level: level.min(Self::MAX_LEVEL) << OP_BITS | u32::from(op.pack()),
+        }
+    }
+
     /// After this operation: a channel's queue depth, or the number of tasks waiting on a lock
     /// or condvar. It holds until the next operation, so the object's lane is a step function.
-    pub level: u32,
+    pub fn level(&self) -> u32 {
+        self.op_and_level >> OP_BITS
+    }
+
     /// What happened.
-    pub op: ObjectOp,
+    pub fn op(&self) -> ObjectOp {
+        ObjectOp::unpack((self.op_and_level & ((1 << OP_BITS) - 1)) as u16)
+    }
+}
+
+impl std::fmt::Debug for ObjectEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectEvent")
+            .field("task", &self.task)
+            .field("site", &self.site)
+            .field("level", &self.level())
+            .field("op", &self.op())
+            .finish()
+    }
+}
+
+impl Serialize for ObjectEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut row = serializer.serialize_struct("ObjectEvent", 4)?;
+        row.serialize_field("task", &self.task)?;
+        row.serialize_field("site", &self.site)?;
+        row.serialize_field("level", &self.level())?;
+        row.serialize_field("op", &self.op())?;
+        row.end()
+    }
+}
+
+impl ObjectOp {
+    /// The operation in [`OP_BITS`] bits: a 5-bit variant tag, its fields above it.
+    fn pack(self) -> u16 {
+        let (tag, fields): (u16, u16) = match self {
+            ObjectOp::Create => (0, 0),
+            ObjectOp::Send(o) => (1, o as u16),
+            ObjectOp::SendWait => (2, 0),
+            ObjectOp::TrySend(o) => (3, o as u16),
+            ObjectOp::Recv(o) => (4, o as u16),
+            ObjectOp::RecvWait => (5, 0),
+            ObjectOp::TryRecv(o) => (6, o as u16),
+            ObjectOp::SelectWait(op) => (7, op as u16),
+            ObjectOp::SelectDone(op, o) => (8, op as u16 | (o as u16) << 1),
+            ObjectOp::Disconnect(side) => (9, side as u16),
+            ObjectOp::Acquire(mode) => (10, mode as u16),
+            ObjectOp::Wait(mode) => (11, mode as u16),
+            ObjectOp::Acquired { mode, poisoned } => (12, mode as u16 | u16::from(poisoned) << 1),
+            ObjectOp::TryLock { mode, ok } => (13, mode as u16 | u16::from(ok) << 1),
+            ObjectOp::Release(mode) => (14, mode as u16),
+            ObjectOp::CondWait => (15, 0),
+            ObjectOp::CondWake { timed_out } => (16, u16::from(timed_out)),
+            ObjectOp::Notify { all } => (17, u16::from(all)),
+            ObjectOp::ResourceWait => (18, 0),
+            ObjectOp::ResourceReady => (19, 0),
+            ObjectOp::WaitCancel => (20, 0),
+            ObjectOp::Lagged => (21, 0),
+        };
+        tag | fields << 5
+    }
+
+    /// The operation [`ObjectOp::pack`] made `bits` from. Only packed operations are ever
+    /// unpacked, so the fallbacks for bits no operation packs to are never taken.
+    fn unpack(bits: u16) -> ObjectOp {
+        let fields = bits >> 5;
+        let outcome = |v: u16| match v {
+            0 => Outcome::Ok,
+            1 => Outcome::Disconnected,
+            2 => Outcome::Timeout,
+            3 => Outcome::Empty,
+            _ => Outcome::Full,
+        };
+        let mode = |v: u16| match v & 1 {
+            0 => LockMode::Exclusive,
+            _ => LockMode::Shared,
+        };
+        let select_op = |v: u16| match v & 1 {
+            0 => SelectOp::Recv,
+            _ => SelectOp::Send,
+        };
+        let flag = |v: u16| v & 1 == 1;
+        match bits & 31 {
+            1 => ObjectOp::Send(outcome(fields)),
+            2 => ObjectOp::SendWait,
+            3 => ObjectOp::TrySend(outcome(fields)),
+            4 => ObjectOp::Recv(outcome(fields)),
+            5 => ObjectOp::RecvWait,
+            6 => ObjectOp::TryRecv(outcome(fields)),
+            7 => ObjectOp::SelectWait(select_op(fields)),
+            8 => ObjectOp::SelectDone(select_op(fields), outcome(fields >> 1)),
+            9 => ObjectOp::Disconnect(match fields & 1 {
+                0 => Side::Sender,
+                _ => Side::Receiver,
+            }),
+            10 => ObjectOp::Acquire(mode(fields)),
+            11 => ObjectOp::Wait(mode(fields)),
+            12 => ObjectOp::Acquired {
+                mode: mode(fields),
+                poisoned: flag(fields >> 1),
+            },
+            13 => ObjectOp::TryLock {
+                mode: mode(fields),
+                ok: flag(fields >> 1),
+            },
+            14 => ObjectOp::Release(mode(fields)),
+            15 => ObjectOp::CondWait,
+            16 => ObjectOp::CondWake {
+                timed_out: flag(fields),
+            },
+            17 => ObjectOp::Notify { all: flag(fields) },
+            18 => ObjectOp::ResourceWait,
+            19 => ObjectOp::ResourceReady,
+            20 => ObjectOp::WaitCancel,
+            21 => ObjectOp::Lagged,
+            _ => ObjectOp::Create,
+        }
+    }
 }
 
 /// How a lock hold began.
@@ -309,4 +448,86 @@ pub struct SelectArm {
     pub channel: ObjectIx,
     /// Send or receive.
     pub op: SelectOp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every operation there is.
+    fn all_ops() -> Vec<ObjectOp> {
+        let outcomes = [
+            Outcome::Ok,
+            Outcome::Disconnected,
+            Outcome::Timeout,
+            Outcome::Empty,
+            Outcome::Full,
+        ];
+        let modes = [LockMode::Exclusive, LockMode::Shared];
+        let selects = [SelectOp::Recv, SelectOp::Send];
+        let mut ops = vec![
+            ObjectOp::Create,
+            ObjectOp::SendWait,
+            ObjectOp::RecvWait,
+            ObjectOp::CondWait,
+            ObjectOp::ResourceWait,
+            ObjectOp::ResourceReady,
+            ObjectOp::WaitCancel,
+            ObjectOp::Lagged,
+            ObjectOp::Disconnect(Side::Sender),
+            ObjectOp::Disconnect(Side::Receiver),
+        ];
+        for o in outcomes {
+            ops.extend([
+                ObjectOp::Send(o),
+                ObjectOp::TrySend(o),
+                ObjectOp::Recv(o),
+                ObjectOp::TryRecv(o),
+            ]);
+            ops.extend(selects.map(|s| ObjectOp::SelectDone(s, o)));
+        }
+        ops.extend(selects.map(ObjectOp::SelectWait));
+        for mode in modes {
+            ops.extend([
+                ObjectOp::Acquire(mode),
+                ObjectOp::Wait(mode),
+                ObjectOp::Release(mode),
+            ]);
+            for b in [false, true] {
+                ops.push(ObjectOp::Acquired { mode, poisoned: b });
+                ops.push(ObjectOp::TryLock { mode, ok: b });
+            }
+        }
+        for b in [false, true] {
+            ops.push(ObjectOp::CondWake { timed_out: b });
+            ops.push(ObjectOp::Notify { all: b });
+        }
+        ops
+    }
+
+    #[test]
+    fn every_operation_and_level_reads_back() {
+        let ops = all_ops();
+        assert_eq!(ops.len(), 60);
+        for (i, &op) in ops.iter().enumerate() {
+            assert!(u32::from(op.pack()) < 1 << OP_BITS, "{op:?}");
+            for level in [0, 1, 7, 1_000_000, ObjectEvent::MAX_LEVEL] {
+                let e = ObjectEvent::new(TaskIx(i as u32), SiteIx(3), level, op);
+                assert_eq!(
+                    (e.task, e.site, e.level(), e.op()),
+                    (TaskIx(i as u32), SiteIx(3), level, op)
+                );
+            }
+        }
+        let distinct: std::collections::HashSet<u16> = ops.iter().map(|op| op.pack()).collect();
+        assert_eq!(distinct.len(), ops.len(), "two operations pack alike");
+    }
+
+    #[test]
+    fn a_level_beyond_the_maximum_saturates() {
+        let e = ObjectEvent::new(TaskIx(0), SiteIx(0), u32::MAX, ObjectOp::Recv(Outcome::Ok));
+        assert_eq!(e.level(), ObjectEvent::MAX_LEVEL);
+        assert_eq!(e.op(), ObjectOp::Recv(Outcome::Ok));
+        assert_eq!(std::mem::size_of::<ObjectEvent>(), 12);
+    }
 }

@@ -113,7 +113,7 @@ fn a_blocked_receive_is_a_span_on_the_channel_ended_by_the_message() {
     assert_eq!(object.creator, Some(main));
     let events = model.object_events(ch);
     let levels: Vec<(u64, u32)> = (0..events.len())
-        .map(|i| (events.start_of(i), events.row(i).level))
+        .map(|i| (events.start_of(i), events.row(i).level()))
         .collect();
     assert_eq!(levels, vec![(5, 0), (20, 0), (50, 1), (55, 0)]);
     assert_eq!(model.senders(ch), &[main]);
@@ -159,7 +159,7 @@ fn a_receive_seen_before_its_send_still_links_and_never_goes_negative() {
         .object_events(ch)
         .rows()
         .iter()
-        .map(|e| e.level)
+        .map(|e| e.level())
         .collect();
     assert_eq!(levels, vec![0, 0, 0, 0]);
     let link = model.links()[0];
@@ -209,7 +209,7 @@ fn a_receive_ended_by_disconnection_has_no_message_link() {
     let ch = model.object_by_id(CH).unwrap();
     assert_eq!(model.object(ch).senders_gone_at, Some(8));
     let last = model.object_events(ch).rows().last().copied().unwrap();
-    assert_eq!(last.op, ObjectOp::Recv(Outcome::Disconnected));
+    assert_eq!(last.op(), ObjectOp::Recv(Outcome::Disconnected));
 }
 
 #[test]
@@ -313,7 +313,7 @@ fn lock_holds_waits_and_the_release_that_let_a_waiter_in() {
         .object_events(lock)
         .rows()
         .iter()
-        .map(|e| e.level)
+        .map(|e| e.level())
         .collect();
     assert_eq!(waiters, vec![0, 0, 1, 1, 0, 0, 0]);
 }

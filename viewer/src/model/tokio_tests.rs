@@ -335,7 +335,7 @@ fn cancelled_and_lagged_waits_end_and_a_select_leaves_several_pending() {
         .object_events(sleep)
         .rows()
         .iter()
-        .map(|e| e.op)
+        .map(|e| e.op())
         .collect();
     assert_eq!(
         ops,
@@ -488,7 +488,7 @@ fn a_tokio_mutex_is_a_lock_whose_next_holder_is_let_in_by_the_release() {
         .object_events(mutex)
         .rows()
         .iter()
-        .map(|e| e.level)
+        .map(|e| e.level())
         .collect();
     assert_eq!(
         levels,

@@ -423,9 +423,9 @@ fn object(ui: &mut Ui, doc: &Document, o: ObjectIx, out: &mut Vec<Command>) {
                 let text = format!(
                     "{}  {}  {}  (level {})",
                     describe::at(model, ts),
-                    describe::op(e.op),
+                    describe::op(e.op()),
                     model.task_name(e.task),
-                    e.level
+                    e.level()
                 );
                 if ui
                     .add(egui::Button::new(RichText::new(text).monospace().size(11.0)).frame(false))

@@ -219,7 +219,7 @@ fn object_scale(model: &Model, o: ObjectIx) -> ObjectScale {
         .object_events(o)
         .rows()
         .iter()
-        .map(|e| e.level)
+        .map(|e| e.level())
         .max()
         .unwrap_or(0)
         .max(1);

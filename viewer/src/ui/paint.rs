@@ -65,14 +65,26 @@ impl LaneCtx<'_> {
     }
 }
 
-fn label_in(painter: &Painter, rect: Rect, text: &str, colour: Color32) {
-    if rect.width() < LABEL_MIN_PX || text.is_empty() {
+/// Writes the text `text` makes inside `rect` when it is wide enough to hold some. The text is
+/// made only then: zoomed out, a frame has tens of thousands of blocks too narrow for any.
+fn label_in<T: AsRef<str>>(
+    painter: &Painter,
+    rect: Rect,
+    text: impl FnOnce() -> T,
+    colour: Color32,
+) {
+    if rect.width() < LABEL_MIN_PX {
         return;
     }
     let clip = rect
         .shrink2(egui::vec2(3.0, 0.0))
         .intersect(painter.clip_rect());
     if clip.width() < 12.0 {
+        return;
+    }
+    let text = text();
+    let text = text.as_ref();
+    if text.is_empty() {
         return;
     }
     painter.with_clip_rect(clip).text(
@@ -127,12 +139,14 @@ pub fn task_lane(cx: &LaneCtx<'_>, doc: &Document, t: TaskIx, selection: Option<
                             StrokeKind::Inside,
                         );
                     }
-                    let text = format!(
-                        "{}  {}",
-                        describe::span_short(model, &span),
-                        format_duration(span.duration() as f64)
-                    );
-                    label_in(cx.painter, r, &text, text_on(fill));
+                    let text = || {
+                        format!(
+                            "{}  {}",
+                            describe::span_short(model, &span),
+                            format_duration(span.duration() as f64)
+                        )
+                    };
+                    label_in(cx.painter, r, text, text_on(fill));
                 }
             }
             Piece::Summary {
@@ -248,7 +262,7 @@ pub fn worker_lane(cx: &LaneCtx<'_>, model: &Model, w: WorkerIx) {
             let fill = task_colour(task);
             let r = cx.bar(start, end, 4.0);
             cx.painter.rect_filled(r, CornerRadius::same(2), fill);
-            label_in(cx.painter, r, &model.task_name(task), text_on(fill));
+            label_in(cx.painter, r, || model.task_name(task), text_on(fill));
         },
     );
 }
@@ -276,10 +290,10 @@ pub fn object_lane(cx: &LaneCtx<'_>, doc: &Document, o: ObjectIx) {
         cx.window.end,
         cx.ns_per_px(),
         1.0,
-        |i| events.row(i).level,
+        |i| events.row(i).level(),
         |piece| {
             let (level, start, end) = match piece {
-                Piece::Span(i) => (events.row(i).level, events.start_of(i), events.end_of(i)),
+                Piece::Span(i) => (events.row(i).level(), events.start_of(i), events.end_of(i)),
                 Piece::Summary {
                     start_ns,
                     end_ns,
@@ -351,7 +365,7 @@ fn holds(cx: &LaneCtx<'_>, doc: &Document, o: ObjectIx) {
             label_in(
                 cx.painter,
                 r,
-                &format!("held by {}", model.task_name(task)),
+                || format!("held by {}", model.task_name(task)),
                 text_on(fill),
             );
         },

@@ -178,10 +178,10 @@ pub fn queue_depth(
         window.end,
         ns_per_px,
         1.0,
-        |i| events.row(i).level,
+        |i| events.row(i).level(),
         |piece| {
             let (level, start, end) = match piece {
-                Piece::Span(i) => (events.row(i).level, events.start_of(i), events.end_of(i)),
+                Piece::Span(i) => (events.row(i).level(), events.start_of(i), events.end_of(i)),
                 Piece::Summary {
                     start_ns,
                     end_ns,

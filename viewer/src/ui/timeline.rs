@@ -905,10 +905,10 @@ fn tooltip(doc: &Document, lane: LaneKey, t: f64) -> Vec<String> {
                 } else {
                     "waiting"
                 };
-                lines.push(format!("{what}: {}", e.level));
+                lines.push(format!("{what}: {}", e.level()));
                 lines.push(format!(
                     "last: {} by {} at {}",
-                    describe::op(e.op),
+                    describe::op(e.op()),
                     model.task_name(e.task),
                     describe::at(model, events.start_of(i))
                 ));
@@ -965,7 +965,7 @@ fn lane_label(
                 .object_events(o)
                 .rows()
                 .last()
-                .map(|e| e.level)
+                .map(|e| e.level())
                 .unwrap_or(0);
             let accessible = format!("Object {name}");
             (
