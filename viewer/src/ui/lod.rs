@@ -25,6 +25,10 @@ pub trait SpanSeq {
     fn start(&self, i: usize) -> u64;
     /// End of span `i`, ns (≥ its start).
     fn end(&self, i: usize) -> u64;
+    /// Length of span `i`, ns (a lane can read it with fewer lookups than start and end).
+    fn len_ns(&self, i: usize) -> u64 {
+        self.end(i).saturating_sub(self.start(i))
+    }
 }
 
 impl<R: Copy> SpanSeq for Lane<'_, R> {
@@ -36,6 +40,14 @@ impl<R: Copy> SpanSeq for Lane<'_, R> {
     }
     fn end(&self, i: usize) -> u64 {
         self.end_of(i)
+    }
+    fn len_ns(&self, i: usize) -> u64 {
+        let starts = self.starts();
+        match (starts.get(i), starts.get(i + 1)) {
+            (Some(start), Some(next)) => next.saturating_sub(start),
+            (Some(start), None) => Lane::end(self).saturating_sub(start),
+            _ => 0,
+        }
     }
 }
 
@@ -60,6 +72,8 @@ pub enum Piece<K> {
 
 /// At most this many spans are looked at to pick a summary block's colour.
 pub const SUMMARY_SAMPLES: usize = 16;
+/// … in this many runs of neighbouring spans.
+const SUMMARY_RUNS: usize = 4;
 
 /// The first index in `lo..hi` for which `pred` is false, `pred` being true then false.
 fn partition(mut lo: usize, mut hi: usize, pred: impl Fn(usize) -> bool) -> usize {
@@ -102,8 +116,29 @@ fn gallop(lo: usize, hi: usize, pred: impl Fn(usize) -> bool) -> usize {
     }
 }
 
+/// As [`partition`], from a guess of the answer: gallops up or down from `guess`, so an answer
+/// `d` rows from the guess takes O(log d) reads.
+fn gallop_from(lo: usize, hi: usize, guess: usize, pred: impl Fn(usize) -> bool) -> usize {
+    let guess = guess.clamp(lo, hi);
+    if guess < hi && pred(guess) {
+        return gallop(guess + 1, hi, pred);
+    }
+    // The answer is in lo..=guess, where `pred` fails (or which is `hi`).
+    let mut failed = guess;
+    let mut step = 1;
+    while failed > lo {
+        let probe = failed.saturating_sub(step).max(lo);
+        if pred(probe) {
+            return partition(probe + 1, failed, pred);
+        }
+        failed = probe;
+        step = step.saturating_mul(2);
+    }
+    lo
+}
+
 fn width(spans: &impl SpanSeq, i: usize) -> f64 {
-    spans.end(i).saturating_sub(spans.start(i)) as f64
+    spans.len_ns(i) as f64
 }
 
 /// Calls `out` with what to draw for one lane in the window `[t0, t1)` seen at `ns_per_px`:
@@ -135,6 +170,9 @@ pub fn pieces_in<S: SpanSeq, K: Copy + PartialEq>(
     let min_ns = (ns_per_px * min_px).max(0.0);
     let mut count = 0;
     let mut i = range.start;
+    // Neighbouring blocks hold about as many spans: the last one's count is where the next
+    // block's end is looked for first.
+    let mut last_block = 1;
     while i < range.end {
         if width(spans, i) >= min_ns {
             out(Piece::Span(i));
@@ -143,7 +181,10 @@ pub fn pieces_in<S: SpanSeq, K: Copy + PartialEq>(
             // Merge every span that starts before this block is `min_px` wide. Spans do not
             // overlap, so only the last one caught can be wide; that one is drawn on its own.
             let block_end = spans.start(i) as f64 + min_ns;
-            let mut j = gallop(i + 1, range.end, |k| (spans.start(k) as f64) < block_end);
+            let mut j = gallop_from(i + 1, range.end, i + last_block, |k| {
+                (spans.start(k) as f64) < block_end
+            });
+            last_block = j - i;
             if j > i + 1 && width(spans, j - 1) >= min_ns {
                 j -= 1;
             }
@@ -161,8 +202,8 @@ pub fn pieces_in<S: SpanSeq, K: Copy + PartialEq>(
 }
 
 /// The category covering the most time among spans `range`, sampling at most
-/// [`SUMMARY_SAMPLES`] of them evenly so that a block over a million spans costs the same as
-/// one over a hundred.
+/// [`SUMMARY_SAMPLES`] of them so that a block over a million spans costs the same as one over
+/// a hundred.
 fn dominant<K: Copy + PartialEq>(
     spans: &impl SpanSeq,
     range: Range<usize>,
@@ -170,15 +211,22 @@ fn dominant<K: Copy + PartialEq>(
 ) -> K {
     let first = range.start;
     let len = range.len();
-    let stride = len.div_ceil(SUMMARY_SAMPLES).max(1);
-    // One sample in each of up to SUMMARY_SAMPLES equal strides, at an offset that varies from
-    // stride to stride: at a fixed offset, a lane that alternates states with a period dividing
-    // the stride (a worker running and idle in turn) would be sampled in one phase only and
-    // coloured by it. The offsets are fixed per position, so a block keeps its colour from
-    // frame to frame.
-    let samples = (0..len.div_ceil(stride)).map(|s| {
+    // Samples come in runs of neighbours, one run in each of up to SUMMARY_RUNS equal strides:
+    // neighbours share cache lines, so a run costs about one memory access where scattered
+    // samples cost one each, and a run sees every phase of a lane that alternates states (a
+    // worker running and idle in turn) where single samples at a fixed offset would see one
+    // phase only. The runs' offsets vary from stride to stride but are fixed per position, so
+    // a block keeps its colour from frame to frame.
+    let run = SUMMARY_SAMPLES / SUMMARY_RUNS;
+    let stride = len / SUMMARY_RUNS;
+    let samples = (0..len.min(SUMMARY_SAMPLES)).map(|k| {
+        if len <= SUMMARY_SAMPLES {
+            return first + k;
+        }
+        let s = k / run;
         let offset = s.wrapping_mul(0x9e37_79b9) >> 7;
-        first + (s * stride + offset % stride).min(len - 1)
+        // `len` > SUMMARY_SAMPLES, so a stride holds a whole run.
+        first + s * stride + offset % (stride + 1 - run) + k % run
     });
     // On the stack: a frame zoomed out over millions of spans makes tens of thousands of
     // blocks, each of which would otherwise allocate. There are at most as many keys as samples.
@@ -186,7 +234,7 @@ fn dominant<K: Copy + PartialEq>(
     let mut keys = 0;
     for i in samples {
         // Zero-length spans still count a little so a block of instants gets their colour.
-        let weight = spans.end(i).saturating_sub(spans.start(i)).max(1);
+        let weight = spans.len_ns(i).max(1);
         let key = category(i);
         match totals[..keys].iter_mut().find(|(k, _)| *k == key) {
             Some((_, total)) => *total += weight,
@@ -316,6 +364,23 @@ mod tests {
                     partition(lo, values.len(), pred),
                     "from {lo} for values below {limit}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn galloping_from_a_guess_finds_what_bisecting_finds() {
+        let values: Vec<u64> = (0..300).map(|i| i * 3).collect();
+        for lo in [0, 1, 150, 299, 300] {
+            for guess in [0, 1, 2, 5, 149, 150, 151, 160, 298, 299, 300, 400] {
+                for limit in [0, 1, 3, 4, 448, 449, 450, 455, 898, 899, 900, 10_000] {
+                    let pred = |k: usize| values[k] < limit;
+                    assert_eq!(
+                        gallop_from(lo, values.len(), guess, pred),
+                        partition(lo, values.len(), pred),
+                        "from {lo}, guess {guess}, values below {limit}"
+                    );
+                }
             }
         }
     }
