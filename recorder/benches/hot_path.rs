@@ -4,6 +4,7 @@
 //!   tracer must at least do;
 //! - weft: one full event through the hot path (epoch check, thread-local ring, TSC, store),
 //!   with the writer thread draining and encoding concurrently;
+//! - writer: what the writer thread spends per event to drain, encode and write it;
 //! - peer: one plain `tracing::info!` event through tracing-chrome's Layer;
 //! - decode: the reader's throughput on a recorded trace.
 //!
@@ -152,6 +153,7 @@ fn summary(clock: &quanta::Clock, chrome_path: &std::path::Path, bytes: usize, e
         weft = weft.min(per_event_ns(timed_rounds(N, &guard, weft_event), N));
     }
     drop(guard);
+    let writer = writer_ns_per_event();
     let peer_events = 20_000u64;
     tracing::subscriber::with_default(subscriber, || {
         for _ in 0..3 {
@@ -169,10 +171,34 @@ fn summary(clock: &quanta::Clock, chrome_path: &std::path::Path, bytes: usize, e
     println!("== weft recorder: figures from one interleaved run ==");
     println!("floor (TSC read + thread-local store): {floor:8.2} ns/event");
     println!("weft hot path:                          {weft:8.2} ns/event   ({:.2}x the floor; goal <= 1.5x)", weft / floor);
+    println!("writer thread (drain, encode, write):   {writer:8.2} ns/event   ({:.2}x the hot path; on a machine with no idle core this is taken from the traced program)", writer / weft);
     println!("peer (tracing event via tracing-chrome): {peer:8.2} ns/event   (weft is {:.0}x faster; goal >= 50x)", peer / weft);
     println!(
         "size: weft {:.2} B/event on a synthetic stream ({events} events); tracing-chrome {:.1} B/event",
         bytes as f64 / events.max(1) as f64,
         peer_bytes as f64 / peer_written as f64
     );
+}
+
+/// The writer thread's CPU per event: events recorded with no drain in between (a ring big
+/// enough, no periodic flush), then one flush that drains, encodes and writes them all to a sink
+/// while the producer waits. Best of several rounds.
+fn writer_ns_per_event() -> f64 {
+    const N: u64 = 500_000;
+    let guard = Recorder::builder()
+        .writer(io::sink())
+        .ring_capacity(1 << 21)
+        .flush_interval(Duration::from_secs(3600))
+        .start()
+        .expect("start recording");
+    let mut best = f64::MAX;
+    for _ in 0..7 {
+        for _ in 0..N {
+            weft_event();
+        }
+        let start = Instant::now();
+        guard.flush();
+        best = best.min(per_event_ns(start.elapsed(), N));
+    }
+    best
 }

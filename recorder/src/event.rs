@@ -373,6 +373,20 @@ pub fn attribute(running: TaskId, kind: &EventKind) -> (TaskId, TaskId) {
     }
 }
 
+/// The task running after an event, as [`attribute`] says, from the event's flat form: the
+/// writer thread follows it for every event, and decoding each just for this cost it more than
+/// the rest of its bookkeeping.
+#[inline]
+pub fn running_after(running: TaskId, raw: &RawArgs) -> TaskId {
+    match raw.code {
+        // TaskStart { task, .. }, PollBegin { task }
+        1 | 36 => raw.a,
+        // PollEnd { task, resume }
+        37 => raw.b,
+        _ => running,
+    }
+}
+
 /// Which raw fields an event code uses; the encoder writes only those.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shape {
@@ -817,6 +831,20 @@ mod tests {
             ..RawArgs::default()
         })
         .is_none());
+    }
+
+    #[test]
+    fn the_running_task_follows_from_the_flat_form_as_from_the_event() {
+        // Every code, with arguments that tell the fields apart.
+        for code in 0..CODE_COUNT {
+            for (a, b, small) in [(0, 0, 0), (7, 9, 1), (u64::from(u32::MAX) + 5, 3, 2)] {
+                let Some(kind) = EventKind::from_raw(RawArgs { code, a, b, small }) else {
+                    continue;
+                };
+                let raw = kind.to_raw();
+                assert_eq!(running_after(42, &raw), attribute(42, &kind).1, "{kind:?}");
+            }
+        }
     }
 
     #[test]

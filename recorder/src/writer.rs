@@ -15,10 +15,13 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
-use crate::event::{attribute, EventKind, RawArgs, SiteId, TaskId};
+use crate::event::{running_after, RawArgs, SiteId, TaskId};
 use crate::format::{Batch, Chunk, End, FrameWriter, LostRecord, SiteRecord, WorkerRecord};
 use crate::record::{Shared, LATE_DROPPED};
 use crate::ring::{RawEvent, Ring};
+
+/// Slots of the writer's call-site cache.
+const SITE_CACHE: usize = 256;
 
 /// What the writer is asked to do besides its periodic drain.
 pub(crate) enum Cmd {
@@ -55,6 +58,8 @@ pub(crate) struct Writer<W: Write> {
     rings: Vec<RingState>,
     known_rings: usize,
     sites: HashMap<u64, SiteId>,
+    /// Recently seen call sites by a hash of their pointer; `(0, 0)` marks an empty slot.
+    site_cache: Vec<(u64, SiteId)>,
     seq: u64,
     scratch: Vec<RawEvent>,
     events: u64,
@@ -71,6 +76,7 @@ impl<W: Write> Writer<W> {
             rings: Vec::new(),
             known_rings: 0,
             sites: HashMap::new(),
+            site_cache: vec![(0, 0); SITE_CACHE],
             seq: 0,
             scratch: Vec::new(),
             events: 0,
@@ -222,9 +228,7 @@ impl<W: Write> Writer<W> {
                     b: ev.b,
                     small: ev.small(),
                 };
-                if let Some(kind) = EventKind::from_raw(raw) {
-                    task = attribute(task, &kind).1;
-                }
+                task = running_after(task, &raw);
                 let site = self.site_id(ev.site_bits(), batch);
                 enc.push(ts, site, raw);
             }
@@ -248,6 +252,22 @@ impl<W: Write> Writer<W> {
         if bits == 0 {
             return 0;
         }
+        // Most events come from a few hot call sites: a direct-mapped cache in front of the
+        // map spares hashing the pointer for nearly every event.
+        let slot = (bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize % SITE_CACHE;
+        if let Some(&(cached, id)) = self.site_cache.get(slot) {
+            if cached == bits {
+                return id;
+            }
+        }
+        let id = self.site_id_slow(bits, batch);
+        if let Some(entry) = self.site_cache.get_mut(slot) {
+            *entry = (bits, id);
+        }
+        id
+    }
+
+    fn site_id_slow(&mut self, bits: u64, batch: &mut Batch) -> SiteId {
         if let Some(&id) = self.sites.get(&bits) {
             return id;
         }
