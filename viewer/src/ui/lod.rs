@@ -96,8 +96,8 @@ pub fn visible_range(spans: &impl SpanSeq, t0: f64, t1: f64) -> Range<usize> {
     first..last
 }
 
-/// As [`partition`], for an answer expected near `lo`: probes `lo`, `lo + 1`, `lo + 3`, … until
-/// one fails, then bisects the last gap. A summary block covers a small share of a big lane, so
+/// As [`partition`], for an answer expected near `lo`: probes `lo`, `lo + 2`, `lo + 6`, … (gaps
+/// doubling) until one fails, then bisects the last gap. A summary block covers a small share of a big lane, so
 /// this stays among a few neighbouring cache lines where bisecting the whole rest of the lane
 /// would start with a miss at every step: O(log d) reads for an answer `d` rows on.
 fn gallop(lo: usize, hi: usize, pred: impl Fn(usize) -> bool) -> usize {
@@ -213,7 +213,7 @@ fn dominant<K: Copy + PartialEq>(
     let len = range.len();
     // Samples come in runs of neighbours, one run in each of up to SUMMARY_RUNS equal strides:
     // neighbours share cache lines, so a run costs about one memory access where scattered
-    // samples cost one each, and a run sees every phase of a lane that alternates states (a
+    // samples cost one each, and a run sees both phases of a lane that alternates two states (a
     // worker running and idle in turn) where single samples at a fixed offset would see one
     // phase only. The runs' offsets vary from stride to stride but are fixed per position, so
     // a block keeps its colour from frame to frame.
