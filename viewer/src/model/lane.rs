@@ -281,8 +281,8 @@ impl<T> Grouped<T> {
         }
     }
 
-    pub fn items(&self) -> &[T] {
-        &self.items
+    pub fn heap_bytes(&self) -> usize {
+        self.items.capacity() * std::mem::size_of::<T>() + self.offsets.capacity() * 4
     }
 }
 

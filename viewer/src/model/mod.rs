@@ -490,7 +490,6 @@ impl Model {
     /// [`Model::heap_bytes`] table by table, largest first: where a memory budget goes.
     pub fn heap_breakdown(&self) -> Vec<(&'static str, usize)> {
         use std::mem::size_of;
-        let grouped = |items: usize, size: usize, owners: usize| items * size + owners * 4;
         let mut tables = vec![
             ("task spans", self.spans.heap_bytes()),
             ("worker slots", self.slots.heap_bytes()),
@@ -500,42 +499,22 @@ impl Model {
                 "objects",
                 self.objects.capacity() * (size_of::<Object>() + 24),
             ),
-            (
-                "lock holds",
-                grouped(
-                    self.holds.items().len(),
-                    size_of::<Hold>(),
-                    self.objects.len(),
-                ),
-            ),
+            ("lock holds", self.holds.heap_bytes()),
             (
                 "causal links",
                 self.links.capacity() * size_of::<Link>()
-                    + grouped(self.links.len() * 2, 4, self.tasks.len() * 2),
+                    + self.links_into.heap_bytes()
+                    + self.links_from.heap_bytes(),
             ),
-            (
-                "polls",
-                grouped(
-                    self.polls.items().len(),
-                    size_of::<Poll>(),
-                    self.tasks.len(),
-                ),
-            ),
-            (
-                "pending waits",
-                grouped(
-                    self.pending_waits.items().len(),
-                    size_of::<SpanRow>(),
-                    self.tasks.len(),
-                ),
-            ),
+            ("polls", self.polls.heap_bytes()),
+            ("pending waits", self.pending_waits.heap_bytes()),
             (
                 "channel users",
-                grouped(
-                    self.senders.items().len() + self.receivers.items().len(),
-                    4,
-                    self.objects.len() * 2,
-                ),
+                self.senders.heap_bytes() + self.receivers.heap_bytes(),
+            ),
+            (
+                "spawn tree, regions, marks",
+                self.children.heap_bytes() + self.regions.heap_bytes() + self.marks.heap_bytes(),
             ),
             (
                 "selects",
