@@ -373,18 +373,24 @@ pub fn attribute(running: TaskId, kind: &EventKind) -> (TaskId, TaskId) {
     }
 }
 
-/// The task running after an event, as [`attribute`] says, from the event's flat form: the
-/// writer thread follows it for every event, and decoding each just for this cost it more than
-/// the rest of its bookkeeping.
+/// [`attribute`] on an event's flat form: the writer follows the running task for every event
+/// and the reader labels every event it decodes, and building the typed event just for this
+/// cost each more than the rest of its bookkeeping.
 #[inline]
-pub fn running_after(running: TaskId, raw: &RawArgs) -> TaskId {
+pub fn attribute_raw(running: TaskId, raw: &RawArgs) -> (TaskId, TaskId) {
     match raw.code {
         // TaskStart { task, .. }, PollBegin { task }
-        1 | 36 => raw.a,
+        1 | 36 => (raw.a, raw.a),
         // PollEnd { task, resume }
-        37 => raw.b,
-        _ => running,
+        37 => (raw.a, raw.b),
+        _ => (running, running),
     }
+}
+
+/// The task running after an event, as [`attribute`] says, from its flat form.
+#[inline]
+pub fn running_after(running: TaskId, raw: &RawArgs) -> TaskId {
+    attribute_raw(running, raw).1
 }
 
 /// Which raw fields an event code uses; the encoder writes only those.
@@ -600,7 +606,10 @@ impl EventKind {
 
     /// The typed form of a flat event; `None` when the code or an argument is out of range
     /// (a corrupt file), never a panic.
-    #[inline]
+    ///
+    /// Always inlined: the decoder builds the event in place; returned through memory, its
+    /// fields at odd offsets stalled every copy that followed.
+    #[inline(always)]
     pub fn from_raw(r: RawArgs) -> Option<Self> {
         use EventKind::*;
         let RawArgs { code, a, b, small } = r;
@@ -842,6 +851,7 @@ mod tests {
                     continue;
                 };
                 let raw = kind.to_raw();
+                assert_eq!(attribute_raw(42, &raw), attribute(42, &kind), "{kind:?}");
                 assert_eq!(running_after(42, &raw), attribute(42, &kind).1, "{kind:?}");
             }
         }

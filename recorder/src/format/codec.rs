@@ -224,18 +224,31 @@ impl ChunkCursor {
     }
 
     /// The next `(ts, site, kind)` of `data`, `None` at its end.
-    #[inline]
+    #[inline(always)]
     pub fn next_event(
         &mut self,
         data: &[u8],
     ) -> Option<Result<(u64, SiteId, EventKind), ChunkError>> {
+        Some(self.next_raw(data)?.and_then(|(ts, site, raw)| {
+            let kind = EventKind::from_raw(raw).ok_or(ChunkError::Invalid)?;
+            Ok((ts, site, kind))
+        }))
+    }
+
+    /// The next event of `data` in its flat form, `None` at its end. Its arguments are as
+    /// encoded: [`EventKind::from_raw`] may still reject them. Inlined into its callers, so the
+    /// flat form stays in registers: handed back through memory, the typed event's odd-sized
+    /// fields cost stalls on every copy that outweighed the decoding.
+    #[inline(always)]
+    pub fn next_raw(&mut self, data: &[u8]) -> Option<Result<(u64, SiteId, RawArgs), ChunkError>> {
         if self.pos >= data.len() {
             return None;
         }
-        Some(self.decode_one(data))
+        Some(self.decode_raw(data))
     }
 
-    fn decode_one(&mut self, data: &[u8]) -> Result<(u64, SiteId, EventKind), ChunkError> {
+    #[inline(always)]
+    fn decode_raw(&mut self, data: &[u8]) -> Result<(u64, SiteId, RawArgs), ChunkError> {
         let head = self.byte(data)?;
         let code = head & 63;
         let mode = head >> 6;
@@ -274,8 +287,7 @@ impl ChunkCursor {
         if sh.small {
             raw.small = self.byte(data)?;
         }
-        let kind = EventKind::from_raw(raw).ok_or(ChunkError::Invalid)?;
-        Ok((self.ts, site, kind))
+        Ok((self.ts, site, raw))
     }
 }
 

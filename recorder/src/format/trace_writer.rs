@@ -132,7 +132,7 @@ impl<W: Write> TraceWriter<W> {
         Ok(())
     }
 
-    fn write_batch(&mut self) -> io::Result<()> {
+    pub(crate) fn write_batch(&mut self) -> io::Result<()> {
         for (id, slot) in self.workers.iter_mut().enumerate() {
             let Some(chunk) = slot else { continue };
             if chunk.enc.count == 0 {
