@@ -17,7 +17,7 @@ use weft_recorder::format::{Header, Loss, Site, StreamedTrace, Trace};
 
 use super::idmap::IdMap;
 use super::ids::{LinkIx, ObjectIx, SelectIx, SiteIx, TaskIx, WorkerIx};
-use super::lane::{GroupBuilder, GroupedLanes, LaneBuilder};
+use super::lane::{GroupBuilder, Grouped, GroupedLanes, LaneBuilder};
 use super::link::{Link, LinkKind};
 use super::object::{
     AcquireKind, Hold, Object, ObjectEvent, ObjectKind, ObjectOp, SelectArm, SelectWait,
@@ -1285,58 +1285,59 @@ impl<'t> Builder<'t> {
         }
         let n_tasks = self.tasks.len();
         let n_objects = self.objects.len();
-        let mut holds = self.holds.finish(n_objects);
-        for o in 0..n_objects {
-            // Released shared holds were pushed in release order; the column is by start.
-            // Unstable (in place: a stable sort's scratch would add to the load's peak memory),
-            // with the whole row as the key so the order is still deterministic.
-            holds.get_mut(o).sort_unstable_by_key(|h| {
-                (
-                    h.start,
-                    h.end,
-                    h.task,
-                    h.site.0,
-                    h.mode as u8,
-                    h.how as u8,
-                    h.released,
-                )
+        merge_late_links(&mut self.links, self.late_links);
+        self.links.shrink_to_fit();
+        let links = self.links;
+
+        // The links' indexes and the objects' tables are independent: each on a core of its
+        // own (the decoder's is free by now), about halving this step.
+        let holds = self.holds;
+        let object_events = self.object_events;
+        let objects_side = move || {
+            let mut holds = holds.finish(n_objects);
+            for o in 0..n_objects {
+                // Released shared holds were pushed in release order; the column is by start.
+                // Unstable (in place: a stable sort's scratch would add to the load's peak
+                // memory), with the whole row as the key so the order is still deterministic.
+                let key = |h: &Hold| {
+                    (
+                        h.start,
+                        h.end,
+                        h.task,
+                        h.site.0,
+                        h.mode as u8,
+                        h.how as u8,
+                        h.released,
+                    )
+                };
+                let list = holds.get_mut(o);
+                if !list.is_sorted_by_key(key) {
+                    list.sort_unstable_by_key(key);
+                }
+            }
+            let object_events = object_events.finish(n_objects);
+            let (senders, receivers) = endpoints(&object_events, n_objects, end);
+            (holds, object_events, senders, receivers)
+        };
+        let ((links_into, links_from), (holds, object_events, senders, receivers)) =
+            std::thread::scope(|scope| {
+                let side = std::thread::Builder::new()
+                    .name("weft-model-finish".into())
+                    .spawn_scoped(scope, || link_indexes(&links, n_tasks));
+                let objects = objects_side();
+                let indexes = match side {
+                    Ok(side) => side
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                    // No thread to be had: this one does both.
+                    Err(_) => link_indexes(&links, n_tasks),
+                };
+                (indexes, objects)
             });
-        }
         let mut regions = self.regions.finish(n_tasks);
         for t in 0..n_tasks {
             regions.get_mut(t).sort_by_key(|r| (r.start, r.depth));
         }
-
-        // Links by effect time; per-task indexes into them both ways.
-        merge_late_links(&mut self.links, self.late_links);
-        self.links.shrink_to_fit();
-        let mut into = GroupBuilder::default();
-        let mut from = GroupBuilder::default();
-        for (i, l) in self.links.iter().enumerate() {
-            into.push(l.to_task.index(), LinkIx::at(i));
-            from.push(l.from_task.index(), LinkIx::at(i));
-        }
-        let links_into = into.finish(n_tasks);
-        let mut links_from = from.finish(n_tasks);
-        // Each task's links by cause time, ties in link order. Sorting the indexes by a key
-        // read through them would probe the links table (76 MB at 10 M events) at random;
-        // instead the keys are gathered in one forward pass per task beside the indexes, in
-        // scratch as big as the largest task's list, and sorted there.
-        let mut keyed: Vec<(u64, LinkIx)> = Vec::new();
-        for t in 0..n_tasks {
-            let list = links_from.get_mut(t);
-            keyed.clear();
-            keyed.extend(list.iter().map(|&l| (self.links[l.index()].from_ts, l)));
-            if !keyed.is_sorted() {
-                keyed.sort_unstable();
-                for (slot, &(_, l)) in list.iter_mut().zip(&keyed) {
-                    *slot = l;
-                }
-            }
-        }
-
-        let object_events = self.object_events.finish(n_objects);
-        let (senders, receivers) = endpoints(&object_events, n_objects, end);
 
         let root = root_task(&self.tasks, main_name(self.trace));
 
@@ -1364,7 +1365,7 @@ impl<'t> Builder<'t> {
             receivers,
             selects: self.selects,
             select_arms: self.select_arms,
-            links: self.links,
+            links,
             links_into,
             links_from,
             regions,
@@ -1429,6 +1430,34 @@ fn running() -> SpanRow {
 
 fn runnable() -> SpanRow {
     SpanRow::new(State::Runnable, WaitTarget::Nothing, SiteIx::UNKNOWN, false)
+}
+
+/// Per-task indexes into `links` (in [`link_order`]): the links into each task in that order,
+/// and the links out of each by cause time, ties in link order.
+fn link_indexes(links: &[Link], tasks: usize) -> (Grouped<LinkIx>, Grouped<LinkIx>) {
+    let into = Grouped::by_owner(tasks, links.len(), |i| links[i].to_task.index(), LinkIx::at);
+    let mut from = Grouped::by_owner(
+        tasks,
+        links.len(),
+        |i| links[i].from_task.index(),
+        LinkIx::at,
+    );
+    // Sorting the indexes by a key read through them would probe the links table (76 MB at
+    // 10 M events) at random; instead the keys are gathered in one forward pass per task
+    // beside the indexes, in scratch as big as the largest task's list, and sorted there.
+    let mut keyed: Vec<(u64, LinkIx)> = Vec::new();
+    for t in 0..tasks {
+        let list = from.get_mut(t);
+        keyed.clear();
+        keyed.extend(list.iter().map(|&l| (links[l.index()].from_ts, l)));
+        if !keyed.is_sorted() {
+            keyed.sort_unstable();
+            for (slot, &(_, l)) in list.iter_mut().zip(&keyed) {
+                *slot = l;
+            }
+        }
+    }
+    (into, from)
 }
 
 /// The order of the model's links: by effect time, then the whole row, so that it is

@@ -264,6 +264,40 @@ pub(crate) struct Grouped<T> {
     items: Vec<T>,
 }
 
+impl<T: Copy + Default> Grouped<T> {
+    /// Groups rows `0..rows` of a table by `owner_of(row)`, keeping `item(row)`, each owner's
+    /// in row order: a counting sort, two passes over the table and every item written once
+    /// into its final place (owners beyond `owners` are dropped). For a table already held
+    /// whole, where a [`GroupBuilder`] would hold every item twice on the way.
+    pub fn by_owner(
+        owners: usize,
+        rows: usize,
+        owner_of: impl Fn(usize) -> usize,
+        item: impl Fn(usize) -> T,
+    ) -> Self {
+        let mut offsets = vec![0u32; owners + 1];
+        for row in 0..rows {
+            let o = owner_of(row);
+            if o < owners {
+                offsets[o + 1] += 1;
+            }
+        }
+        for o in 0..owners {
+            offsets[o + 1] += offsets[o];
+        }
+        let mut next = offsets.clone();
+        let mut items = vec![T::default(); offsets[owners] as usize];
+        for row in 0..rows {
+            let o = owner_of(row);
+            if o < owners {
+                items[next[o] as usize] = item(row);
+                next[o] += 1;
+            }
+        }
+        Grouped { offsets, items }
+    }
+}
+
 impl<T> Grouped<T> {
     pub fn get(&self, owner: usize) -> &[T] {
         &self.items[self.range(owner)]
@@ -414,6 +448,18 @@ impl<R: Copy> GroupedLanes<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grouping_a_table_by_owner_keeps_row_order_and_drops_unknown_owners() {
+        let owners = [2, 0, 2, 7, 1, 0, 2];
+        let g = Grouped::by_owner(3, owners.len(), |row| owners[row], |row| row as u32 * 10);
+        assert_eq!(g.get(0), &[10, 50]);
+        assert_eq!(g.get(1), &[40]);
+        assert_eq!(g.get(2), &[0, 20, 60]);
+        assert_eq!(g.get(3), &[] as &[u32]);
+        let empty = Grouped::<u32>::by_owner(0, owners.len(), |row| owners[row], |_| 1);
+        assert_eq!(empty.get(0), &[] as &[u32]);
+    }
 
     #[test]
     fn grouping_is_stable_per_owner() {
