@@ -165,7 +165,7 @@ pub fn write_chrome(model: &Model, out: &mut impl Write) -> std::io::Result<u64>
         }
     }
 
-    for (i, link) in model.links().iter().enumerate() {
+    for (i, link) in model.links().enumerate() {
         // Clocks of two threads, and causes recorded just after the fact, can put the cause a
         // little after its effect; a flow must not run backwards.
         let from_ts = link.from_ts.min(link.to_ts);

@@ -211,7 +211,7 @@ fn clicking_a_blocked_span_shows_what_it_waited_on_and_who_woke_it() {
         let producer = task_named(&doc.model, "producer");
         let arrows: Vec<_> = weft_viewer::ui::arrows::selection_links(doc)
             .into_iter()
-            .map(|l| *doc.model.link(l))
+            .map(|l| doc.model.link(l))
             .collect();
         assert!(
             arrows.iter().any(|l| l.kind == LinkKind::Message

@@ -298,7 +298,7 @@ pub(crate) fn runtime_profile(model: &Model) -> Option<RuntimeProfile> {
     if profile.tasks == 0 && profile.workers == 0 {
         return None;
     }
-    for link in model.links().iter().filter(|l| l.kind == LinkKind::Wake) {
+    for link in model.links().filter(|l| l.kind == LinkKind::Wake) {
         profile
             .scheduling
             .add(link.to_ts.saturating_sub(link.from_ts));

@@ -18,7 +18,7 @@ use weft_recorder::format::{Header, Loss, Site, StreamedTrace, Trace};
 use super::idmap::IdMap;
 use super::ids::{LinkIx, ObjectIx, SelectIx, SiteIx, TaskIx, WorkerIx};
 use super::lane::{GroupBuilder, Grouped, GroupedLanes, LaneBuilder};
-use super::link::{Link, LinkKind};
+use super::link::{Link, LinkKind, LinkTable};
 use super::object::{
     AcquireKind, Hold, Object, ObjectEvent, ObjectKind, ObjectOp, SelectArm, SelectWait,
 };
@@ -204,8 +204,8 @@ struct Builder<'t> {
     marks: GroupBuilder<Mark>,
     selects: Vec<SelectWait>,
     select_arms: Vec<SelectArm>,
-    /// Causal links in order of [`link_order`], as most arrive.
-    links: Vec<Link>,
+    /// Causal links in [`Link::order`], as most arrive.
+    links: LinkTable,
     /// Links that arrived out of that order (a receive recorded before its send, say): few,
     /// sorted and merged into `links` at the finish, which spares sorting them all.
     late_links: Vec<Link>,
@@ -254,7 +254,7 @@ impl<'t> Builder<'t> {
             marks: GroupBuilder::default(),
             selects: Vec::new(),
             select_arms: Vec::new(),
-            links: Vec::new(),
+            links: LinkTable::default(),
             late_links: Vec::new(),
             pending_sends: IdMap::default(),
             pending_recvs: IdMap::default(),
@@ -473,8 +473,8 @@ impl<'t> Builder<'t> {
             object,
         };
         match self.links.last() {
-            Some(last) if link_order(&link) < link_order(last) => self.late_links.push(link),
-            _ => self.links.push(link),
+            Some(last) if link.order() < last.order() => self.late_links.push(link),
+            _ => self.links.push(&link),
         }
     }
 
@@ -1285,7 +1285,7 @@ impl<'t> Builder<'t> {
         }
         let n_tasks = self.tasks.len();
         let n_objects = self.objects.len();
-        merge_late_links(&mut self.links, self.late_links);
+        self.links.merge(self.late_links);
         self.links.shrink_to_fit();
         let links = self.links;
 
@@ -1432,24 +1432,21 @@ fn runnable() -> SpanRow {
     SpanRow::new(State::Runnable, WaitTarget::Nothing, SiteIx::UNKNOWN, false)
 }
 
-/// Per-task indexes into `links` (in [`link_order`]): the links into each task in that order,
+/// Per-task indexes into `links` (in [`Link::order`]): the links into each task in that order,
 /// and the links out of each by cause time, ties in link order.
-fn link_indexes(links: &[Link], tasks: usize) -> (Grouped<LinkIx>, Grouped<LinkIx>) {
-    let into = Grouped::by_owner(tasks, links.len(), |i| links[i].to_task.index(), LinkIx::at);
-    let mut from = Grouped::by_owner(
-        tasks,
-        links.len(),
-        |i| links[i].from_task.index(),
-        LinkIx::at,
-    );
-    // Sorting the indexes by a key read through them would probe the links table (76 MB at
+fn link_indexes(links: &LinkTable, tasks: usize) -> (Grouped<LinkIx>, Grouped<LinkIx>) {
+    let to_task = |i| links.woken_task(LinkIx::at(i)).index();
+    let from_task = |i| links.acting_task(LinkIx::at(i)).index();
+    let into = Grouped::by_owner(tasks, links.len(), to_task, LinkIx::at);
+    let mut from = Grouped::by_owner(tasks, links.len(), from_task, LinkIx::at);
+    // Sorting the indexes by a key read through them would probe the links table (45 MB at
     // 10 M events) at random; instead the keys are gathered in one forward pass per task
     // beside the indexes, in scratch as big as the largest task's list, and sorted there.
     let mut keyed: Vec<(u64, LinkIx)> = Vec::new();
     for t in 0..tasks {
         let list = from.get_mut(t);
         keyed.clear();
-        keyed.extend(list.iter().map(|&l| (links[l.index()].from_ts, l)));
+        keyed.extend(list.iter().map(|&l| (links.cause_time(l), l)));
         if !keyed.is_sorted() {
             keyed.sort_unstable();
             for (slot, &(_, l)) in list.iter_mut().zip(&keyed) {
@@ -1458,43 +1455,6 @@ fn link_indexes(links: &[Link], tasks: usize) -> (Grouped<LinkIx>, Grouped<LinkI
         }
     }
     (into, from)
-}
-
-/// The order of the model's links: by effect time, then the whole row, so that it is
-/// deterministic.
-fn link_order(l: &Link) -> (u64, u64, TaskIx, TaskIx, u8, Option<ObjectIx>) {
-    (
-        l.to_ts,
-        l.from_ts,
-        l.to_task,
-        l.from_task,
-        l.kind as u8,
-        l.object,
-    )
-}
-
-/// Merges `late` into `links`, which is in [`link_order`], keeping that order: `late` is sorted,
-/// then the two are merged from the back in place, so the only memory this takes beyond the
-/// links is `late` itself.
-fn merge_late_links(links: &mut Vec<Link>, mut late: Vec<Link>) {
-    if late.is_empty() {
-        return;
-    }
-    late.sort_unstable_by_key(link_order);
-    let mut kept = links.len();
-    let mut pending = late.len();
-    links.extend_from_slice(&late);
-    let mut write = links.len();
-    while pending > 0 {
-        write -= 1;
-        if kept > 0 && link_order(&links[kept - 1]) > link_order(&late[pending - 1]) {
-            links[write] = links[kept - 1];
-            kept -= 1;
-        } else {
-            links[write] = late[pending - 1];
-            pending -= 1;
-        }
-    }
 }
 
 fn hold(task: TaskIx, start: u64, site: SiteIx, mode: LockMode, how: AcquireKind) -> OpenHold {
@@ -1557,56 +1517,4 @@ fn endpoints(
         }
     }
     (senders.finish(n_objects), receivers.finish(n_objects))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn late_links_merge_into_the_order_a_full_sort_gives() {
-        // Links from a small generator, mostly in order with stragglers, split the way the
-        // builder splits them.
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
-        for round in 0..50 {
-            let mut all = Vec::new();
-            let mut ts = 0;
-            for _ in 0..(round * 7 + 1) {
-                ts += next(5);
-                let to_ts = if next(4) == 0 {
-                    ts.saturating_sub(next(20))
-                } else {
-                    ts
-                };
-                all.push(Link {
-                    kind: if next(2) == 0 {
-                        LinkKind::Message
-                    } else {
-                        LinkKind::Release
-                    },
-                    from_ts: to_ts.saturating_sub(next(3)),
-                    to_ts,
-                    from_task: TaskIx(next(3) as u32),
-                    to_task: TaskIx(next(3) as u32),
-                    object: (next(2) == 0).then_some(ObjectIx(next(2) as u32)),
-                });
-            }
-            let (mut links, mut late) = (Vec::new(), Vec::new());
-            for &l in &all {
-                match links.last() {
-                    Some(last) if link_order(&l) < link_order(last) => late.push(l),
-                    _ => links.push(l),
-                }
-            }
-            merge_late_links(&mut links, late);
-            all.sort_by_key(link_order);
-            assert_eq!(links, all, "round {round}");
-        }
-    }
 }

@@ -45,9 +45,49 @@ impl TimeColumn {
         self.low.push(ts as u32);
     }
 
+    pub fn reserve(&mut self, rows: usize) {
+        self.low.reserve(rows);
+    }
+
     pub fn shrink_to_fit(&mut self) {
         self.low.shrink_to_fit();
         self.later.shrink_to_fit();
+    }
+
+    /// Inserts ascending `times` into this ascending column, `times[k]` before the row that is
+    /// `at[k]` now (see [`insert_at`]), in place; the merged column must be ascending too.
+    pub fn insert_sorted(&mut self, at: &[usize], times: &[u64]) {
+        debug_assert_eq!(at.len(), times.len());
+        if times.is_empty() {
+            return;
+        }
+        // In a sorted column an epoch starts where its high bits first occur, so each starts
+        // at the rows below it in both columns.
+        let old = self.as_times();
+        let mut highs: Vec<u32> = std::iter::once(self.first_high)
+            .filter(|_| !self.low.is_empty())
+            .chain(self.later.iter().map(|e| e.high))
+            .chain(times.iter().map(|&t| (t >> 32) as u32))
+            .collect();
+        highs.sort_unstable();
+        highs.dedup();
+        let first_row = |high: u32| {
+            let floor = u64::from(high) << 32;
+            old.partition_point(|t| t < floor) + times.partition_point(|&t| t < floor)
+        };
+        let later: Vec<Epoch> = highs
+            .iter()
+            .skip(1)
+            .map(|&high| Epoch {
+                // Rows are fewer than `u32::MAX` (see `build::MAX_EVENTS`).
+                first: u32::try_from(first_row(high)).unwrap_or(u32::MAX),
+                high,
+            })
+            .collect();
+        let lows: Vec<u32> = times.iter().map(|&t| t as u32).collect();
+        insert_at(&mut self.low, at, &lows);
+        self.first_high = highs[0];
+        self.later = later;
     }
 
     pub fn heap_bytes(&self) -> usize {
@@ -166,6 +206,26 @@ impl<'m> Times<'m> {
             .get(epoch)
             .map_or(self.low.len(), |e| e.first as usize);
         start.min(end)..end
+    }
+}
+
+/// Inserts `items[k]` before the element that is `v[at[k]]` now (at the end for `v.len()`),
+/// `at` ascending, later items after earlier ones at the same place: in place, moving each
+/// element once, from the back.
+pub(crate) fn insert_at<T: Copy>(v: &mut Vec<T>, at: &[usize], items: &[T]) {
+    debug_assert_eq!(at.len(), items.len());
+    debug_assert!(at.is_sorted() && at.last().is_none_or(|&a| a <= v.len()));
+    let mut read = v.len();
+    v.extend_from_slice(items);
+    let mut write = v.len();
+    for (&place, &item) in at.iter().zip(items).rev() {
+        let place = place.min(read);
+        let moved = read - place;
+        v.copy_within(place..read, write - moved);
+        write -= moved;
+        read = place;
+        write -= 1;
+        v[write] = item;
     }
 }
 

@@ -61,6 +61,7 @@ use idmap::IdMap;
 pub use ids::{LinkIx, ObjectIx, SelectIx, SiteIx, TaskIx, WorkerIx};
 use lane::{Grouped, GroupedLanes};
 pub use lane::{Lane, Times};
+use link::LinkTable;
 pub use link::{Link, LinkKind};
 pub use object::{
     AcquireKind, Hold, Object, ObjectEvent, ObjectKind, ObjectOp, SelectArm, SelectWait,
@@ -135,7 +136,7 @@ pub struct Model {
     receivers: Grouped<TaskIx>,
     selects: Vec<SelectWait>,
     select_arms: Vec<SelectArm>,
-    links: Vec<Link>,
+    links: LinkTable,
     links_into: Grouped<LinkIx>,
     links_from: Grouped<LinkIx>,
     regions: Grouped<Region>,
@@ -388,14 +389,25 @@ impl Model {
 
     // ---- causal links ----
 
-    /// Every link, sorted by effect time (`to_ts`).
-    pub fn links(&self) -> &[Link] {
-        &self.links
+    /// Every link, sorted by effect time (`to_ts`); link `i` is `LinkIx(i)`.
+    pub fn links(&self) -> impl ExactSizeIterator<Item = Link> + '_ {
+        self.links.iter()
     }
 
-    /// One link.
-    pub fn link(&self, l: LinkIx) -> &Link {
-        &self.links[l.index()]
+    /// How many links there are.
+    pub fn link_count(&self) -> usize {
+        self.links.len()
+    }
+
+    /// Every link's effect time, ascending (time `i` is link `i`'s `to_ts`): for finding the
+    /// links of a time window by binary search.
+    pub fn link_effect_times(&self) -> Times<'_> {
+        self.links.effect_times()
+    }
+
+    /// One link (they are stored as columns, so this assembles it).
+    pub fn link(&self, l: LinkIx) -> Link {
+        self.links.at(l)
     }
 
     /// The links whose effect is on task `t`, by `to_ts`.
@@ -424,11 +436,11 @@ impl Model {
         let next = if woken_into_runnable { i + 2 } else { i + 1 };
         let woke_at = lane.start_of(next);
         let into = self.links_into(t);
-        let first = into.partition_point(|l| self.links[l.index()].to_ts < woke_at);
+        let first = into.partition_point(|&l| self.link(l).to_ts < woke_at);
         into[first..]
             .iter()
-            .take_while(|l| self.links[l.index()].to_ts == woke_at)
-            .find(|l| self.links[l.index()].kind != LinkKind::Spawn)
+            .take_while(|&&l| self.link(l).to_ts == woke_at)
+            .find(|&&l| self.link(l).kind != LinkKind::Spawn)
             .copied()
     }
 
@@ -502,7 +514,7 @@ impl Model {
             ("lock holds", self.holds.heap_bytes()),
             (
                 "causal links",
-                self.links.capacity() * size_of::<Link>()
+                self.links.heap_bytes()
                     + self.links_into.heap_bytes()
                     + self.links_from.heap_bytes(),
             ),

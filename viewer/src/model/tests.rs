@@ -162,7 +162,7 @@ fn a_receive_seen_before_its_send_still_links_and_never_goes_negative() {
         .map(|e| e.level())
         .collect();
     assert_eq!(levels, vec![0, 0, 0, 0]);
-    let link = model.links()[0];
+    let link = model.link(LinkIx(0));
     assert_eq!(link.kind, LinkKind::Message);
     assert_eq!((link.from_ts, link.to_ts), (10, 9));
 }
@@ -205,7 +205,7 @@ fn a_receive_ended_by_disconnection_has_no_message_link() {
             (10, "done")
         ]
     );
-    assert!(model.links().iter().all(|l| l.kind != LinkKind::Message));
+    assert!(model.links().all(|l| l.kind != LinkKind::Message));
     let ch = model.object_by_id(CH).unwrap();
     assert_eq!(model.object(ch).senders_gone_at, Some(8));
     let last = model.object_events(ch).rows().last().copied().unwrap();

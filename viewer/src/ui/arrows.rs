@@ -97,7 +97,7 @@ pub fn paint(painter: &Painter, doc: &Document, geometry: &Geometry) {
     deadlock_cycles(painter, doc, geometry);
     for l in selection_links(doc) {
         let link = model.link(l);
-        if let Some((a, b)) = ends(doc, geometry, link) {
+        if let Some((a, b)) = ends(doc, geometry, &link) {
             arrow(painter, a, b, link_colour(link.kind), 2.0);
         }
     }
@@ -109,16 +109,17 @@ const ARROWS_PER_COLUMN: usize = 3;
 /// The links whose effect is in view, thinned so the cost follows the pixels: after a few
 /// links in one pixel column, the walk jumps (binary search) to the next column.
 fn all_in_view(painter: &Painter, doc: &Document, geometry: &Geometry) {
-    let links = doc.model.links();
+    let model = &doc.model;
+    let times = model.link_effect_times();
     let w = geometry.window;
     let (left, right) = geometry.x_range;
     let ns_per_px = w.ns_per_px(right - left);
-    let mut i = links.partition_point(|l| (l.to_ts as f64) < w.start);
+    let mut i = times.partition_point(|t| (t as f64) < w.start);
     let mut drawn = 0;
     let mut column = f64::NEG_INFINITY;
     let mut in_column = 0;
-    while i < links.len() && drawn < MAX_ARROWS_IN_VIEW {
-        let link = &links[i];
+    while i < times.len() && drawn < MAX_ARROWS_IN_VIEW {
+        let link = model.link(LinkIx::at(i));
         let t = link.to_ts as f64;
         if t > w.end {
             break;
@@ -130,12 +131,15 @@ fn all_in_view(painter: &Painter, doc: &Document, geometry: &Geometry) {
         }
         if in_column >= ARROWS_PER_COLUMN {
             let next_column_start = w.start + (col + 1.0) * ns_per_px;
-            i += links[i..].partition_point(|l| (l.to_ts as f64) < next_column_start);
+            // Effect times ascend, so the next column starts past `i`.
+            i = times
+                .partition_point(|t| (t as f64) < next_column_start)
+                .max(i + 1);
             continue;
         }
         // Links between hidden lanes count too, so a column of them cannot stall the walk.
         in_column += 1;
-        if let Some((a, b)) = ends(doc, geometry, link) {
+        if let Some((a, b)) = ends(doc, geometry, &link) {
             arrow(
                 painter,
                 a,
