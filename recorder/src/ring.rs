@@ -203,6 +203,27 @@ mod tests {
     }
 
     #[test]
+    fn every_fill_to_half_wakes_the_writer() {
+        let ring = Ring::new(16, 0, 0, String::new());
+        let mut p = Producer::new();
+        let mut out = Vec::new();
+        let mut wakes = Vec::new();
+        for i in 0..200 {
+            if p.push(&ring, ev(i)) == Pushed::HalfFull {
+                wakes.push(i);
+                // The writer wakes and drains the ring; the next fill to half (counted from
+                // the producer's cached view of the tail) must wake it again.
+                out.clear();
+                ring.drain_into(&mut out);
+            }
+        }
+        assert_eq!(ring.dropped(), 0);
+        // 8 events fill the 16-slot ring to half, and each drain empties it.
+        assert_eq!(wakes.len(), 200 / 9, "{wakes:?}");
+        assert!(wakes.windows(2).all(|w| w[1] - w[0] == 9), "{wakes:?}");
+    }
+
+    #[test]
     fn concurrent_producer_and_consumer_lose_nothing_but_what_is_counted() {
         let ring = std::sync::Arc::new(Ring::new(64, 0, 0, String::new()));
         let producer_ring = ring.clone();
