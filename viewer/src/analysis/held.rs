@@ -32,7 +32,7 @@ impl HeldLocks {
                 model
                     .holds(lock)
                     .iter()
-                    .map(move |&hold| HeldLock { lock, hold })
+                    .map(move |hold| HeldLock { lock, hold })
             })
             .collect();
         holds.sort_by_key(|h| (h.hold.task, h.hold.start));

@@ -594,7 +594,7 @@ fn lock_held_across_await(model: &Model, out: &mut Vec<Lint>) {
                     .iter()
                     .any(|p| p.finished && p.end > h.start && (!h.released || p.end < h.end))
             } else {
-                suspended_while_held(model, h)
+                suspended_while_held(model, &h)
             };
             if across {
                 let acc = found.entry(h.site).or_default();

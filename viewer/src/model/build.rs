@@ -20,7 +20,7 @@ use super::ids::{LinkIx, ObjectIx, SelectIx, SiteIx, TaskIx, WorkerIx};
 use super::lane::{GroupBuilder, Grouped, GroupedLanes, LaneBuilder};
 use super::link::{Link, LinkKind, LinkTable};
 use super::object::{
-    AcquireKind, Hold, Object, ObjectEvent, ObjectKind, ObjectOp, SelectArm, SelectWait,
+    AcquireKind, HoldRow, Object, ObjectEvent, ObjectKind, ObjectOp, SelectArm, SelectWait,
 };
 use super::state::{BlockReason, SpanRow, State, WaitTarget};
 use super::task::{Mark, Poll, Region, Task, Worker, WorkerSlot};
@@ -169,10 +169,10 @@ struct ObjectCursor {
 #[derive(Clone, Copy)]
 struct OpenHold {
     task: TaskIx,
-    start: u64,
-    site: SiteIx,
     mode: LockMode,
     how: AcquireKind,
+    /// The operation that took the lock: the next logged on it after the hold opens.
+    acquire: u32,
 }
 
 struct Builder<'t> {
@@ -198,7 +198,7 @@ struct Builder<'t> {
     /// The trace records tokio's waker events, so a task with none has no live waker.
     saw_wakers: bool,
     object_events: LaneBuilder<ObjectEvent>,
-    holds: GroupBuilder<Hold>,
+    holds: GroupBuilder<HoldRow>,
     children: GroupBuilder<TaskIx>,
     regions: GroupBuilder<Region>,
     marks: GroupBuilder<Mark>,
@@ -526,11 +526,20 @@ impl<'t> Builder<'t> {
         }
     }
 
-    fn open_hold(&mut self, o: ObjectIx, hold: OpenHold) {
-        self.object_cursors[o.index()].holders.push(hold);
+    /// Task `t` took lock `o`: the operation logged next on `o` says how and when.
+    fn open_hold(&mut self, o: ObjectIx, t: TaskIx, mode: LockMode, how: AcquireKind) {
+        let acquire = self.next_op(o);
+        self.object_cursors[o.index()].holders.push(OpenHold {
+            task: t,
+            mode,
+            how,
+            acquire,
+        });
     }
 
+    /// Task `t` released lock `o`: the operation logged next on `o` is the release.
     fn close_hold(&mut self, o: ObjectIx, t: TaskIx, mode: LockMode, ts: u64) {
+        let release = self.next_op(o);
         let cursor = &mut self.object_cursors[o.index()];
         cursor.last_release = Some((ts, t));
         let found = cursor
@@ -542,17 +551,19 @@ impl<'t> Builder<'t> {
             let h = cursor.holders.remove(i);
             self.holds.push(
                 o.index(),
-                Hold {
-                    start: h.start,
-                    end: ts,
-                    task: t,
-                    site: h.site,
-                    mode: h.mode,
+                HoldRow {
+                    acquire: h.acquire,
+                    release,
                     how: h.how,
-                    released: true,
                 },
             );
         }
+    }
+
+    /// The index the next operation logged on `o` will have in its lane.
+    fn next_op(&self, o: ObjectIx) -> u32 {
+        // Rows are fewer than `u32::MAX` (see `MAX_EVENTS`).
+        u32::try_from(self.object_events.len_of(o.index())).unwrap_or(u32::MAX)
     }
 
     fn event(&mut self, e: &Event) {
@@ -818,7 +829,7 @@ impl<'t> Builder<'t> {
             K::LockAcquire { lock, mode } => {
                 let o = self.lock(lock);
                 let how = AcquireKind::Immediate;
-                self.open_hold(o, hold(t, ts, site, mode, how));
+                self.open_hold(o, t, mode, how);
                 self.log(o, ts, t, site, ObjectOp::Acquire(mode));
             }
             K::LockWait { lock, mode } => {
@@ -852,14 +863,14 @@ impl<'t> Builder<'t> {
                 } else {
                     self.current_site(t)
                 };
-                self.open_hold(o, hold(t, ts, site, mode, AcquireKind::AfterWait));
+                self.open_hold(o, t, mode, AcquireKind::AfterWait);
                 self.log(o, ts, t, site, ObjectOp::Acquired { mode, poisoned });
                 self.run(t, ts, w, o);
             }
             K::TryLock { lock, mode, ok } => {
                 let o = self.lock(lock);
                 if ok {
-                    self.open_hold(o, hold(t, ts, site, mode, AcquireKind::Try));
+                    self.open_hold(o, t, mode, AcquireKind::Try);
                 }
                 self.log(o, ts, t, site, ObjectOp::TryLock { mode, ok });
             }
@@ -899,7 +910,7 @@ impl<'t> Builder<'t> {
                     self.current_site(t)
                 };
                 let how = AcquireKind::CondvarWake;
-                self.open_hold(l, hold(t, ts, site, LockMode::Exclusive, how));
+                self.open_hold(l, t, LockMode::Exclusive, how);
                 self.log(c, ts, t, site, ObjectOp::CondWake { timed_out });
                 self.log(l, ts, t, site, ObjectOp::Acquire(LockMode::Exclusive));
                 self.run(t, ts, w, c);
@@ -1127,7 +1138,7 @@ impl<'t> Builder<'t> {
                 } else {
                     AcquireKind::Immediate
                 };
-                self.open_hold(o, hold(t, ts, site, mode, how));
+                self.open_hold(o, t, mode, how);
                 self.log(o, ts, t, site, ObjectOp::Acquire(mode));
             }
             K::ResourceRelease { resource, mode } => {
@@ -1226,18 +1237,12 @@ impl<'t> Builder<'t> {
         // Holds and regions still open at the end last until the end.
         for (o, cursor) in self.object_cursors.iter_mut().enumerate() {
             for h in cursor.holders.drain(..) {
-                self.holds.push(
-                    o,
-                    Hold {
-                        start: h.start,
-                        end,
-                        task: h.task,
-                        site: h.site,
-                        mode: h.mode,
-                        how: h.how,
-                        released: false,
-                    },
-                );
+                let held = HoldRow {
+                    acquire: h.acquire,
+                    release: HoldRow::HELD,
+                    how: h.how,
+                };
+                self.holds.push(o, held);
             }
         }
         for (t, cursor) in self.cursors.iter_mut().enumerate() {
@@ -1296,23 +1301,13 @@ impl<'t> Builder<'t> {
         let objects_side = move || {
             let mut holds = holds.finish(n_objects);
             for o in 0..n_objects {
-                // Released shared holds were pushed in release order; the column is by start.
-                // Unstable (in place: a stable sort's scratch would add to the load's peak
-                // memory), with the whole row as the key so the order is still deterministic.
-                let key = |h: &Hold| {
-                    (
-                        h.start,
-                        h.end,
-                        h.task,
-                        h.site.0,
-                        h.mode as u8,
-                        h.how as u8,
-                        h.released,
-                    )
-                };
+                // Released shared holds were pushed in release order; the column is by start,
+                // which is the order of the operations that took them. Unstable: in place (a
+                // stable sort's scratch would add to the load's peak memory), and no two holds
+                // share that operation.
                 let list = holds.get_mut(o);
-                if !list.is_sorted_by_key(key) {
-                    list.sort_unstable_by_key(key);
+                if !list.is_sorted_by_key(|h| h.acquire) {
+                    list.sort_unstable_by_key(|h| h.acquire);
                 }
             }
             let object_events = object_events.finish(n_objects);
@@ -1455,16 +1450,6 @@ fn link_indexes(links: &LinkTable, tasks: usize) -> (Grouped<LinkIx>, Grouped<Li
         }
     }
     (into, from)
-}
-
-fn hold(task: TaskIx, start: u64, site: SiteIx, mode: LockMode, how: AcquireKind) -> OpenHold {
-    OpenHold {
-        task,
-        start,
-        site,
-        mode,
-        how,
-    }
 }
 
 type TaskSets = super::lane::Grouped<TaskIx>;

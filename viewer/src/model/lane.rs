@@ -443,6 +443,11 @@ impl<R: Copy> LaneBuilder<R> {
         rows.push(row);
     }
 
+    /// How many rows `owner`'s lane has so far.
+    pub fn len_of(&self, owner: usize) -> usize {
+        self.lanes.get(owner).map_or(0, |(_, rows)| rows.len())
+    }
+
     /// The lanes of `owners` owners; rows naming an owner beyond that are impossible by
     /// construction and dropped.
     pub fn finish(mut self, owners: usize) -> GroupedLanes<R> {

@@ -63,8 +63,10 @@ use lane::{Grouped, GroupedLanes};
 pub use lane::{Lane, Times};
 use link::LinkTable;
 pub use link::{Link, LinkKind};
+use object::HoldRow;
 pub use object::{
-    AcquireKind, Hold, Object, ObjectEvent, ObjectKind, ObjectOp, SelectArm, SelectWait,
+    AcquireKind, Hold, HoldIter, Holds, Object, ObjectEvent, ObjectKind, ObjectOp, SelectArm,
+    SelectWait,
 };
 pub use state::{BlockReason, Span, SpanRow, State, WaitTarget};
 pub use task::{Mark, Poll, Region, Task, Worker, WorkerSlot};
@@ -131,7 +133,7 @@ pub struct Model {
     objects: Vec<Object>,
     object_by_id: IdMap<ObjectId, ObjectIx>,
     object_events: GroupedLanes<ObjectEvent>,
-    holds: Grouped<Hold>,
+    holds: Grouped<HoldRow>,
     senders: Grouped<TaskIx>,
     receivers: Grouped<TaskIx>,
     selects: Vec<SelectWait>,
@@ -362,8 +364,12 @@ impl Model {
     }
 
     /// The holds of a lock, by start. Exclusive holds never overlap; shared ones may.
-    pub fn holds(&self, o: ObjectIx) -> &[Hold] {
-        self.holds.get(o.index())
+    pub fn holds(&self, o: ObjectIx) -> Holds<'_> {
+        Holds::new(
+            self.holds.get(o.index()),
+            self.object_events(o),
+            self.end_ns,
+        )
     }
 
     /// The tasks that sent, or tried or waited to send, on a channel (ascending).

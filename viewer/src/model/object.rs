@@ -4,6 +4,7 @@ use serde::Serialize;
 use weft_recorder::event::{ChanFlavor, LockMode, ObjectId, Outcome, ResourceKind, SelectOp, Side};
 
 use super::ids::{ObjectIx, SiteIx, TaskIx};
+use super::lane::Lane;
 
 /// What kind of object it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -431,6 +432,136 @@ pub struct Hold {
     /// False when the lock was still held at the end of the trace.
     pub released: bool,
 }
+
+/// A hold as the model keeps it: which of the lock's operations took it and which gave it
+/// back, 12 bytes. Everything else a [`Hold`] says — times, holder, site, mode — those
+/// operations already hold (a hold is 32 bytes written out, and locks can see one for every
+/// few events of a trace).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HoldRow {
+    /// The operation that took the lock, in the lock's [`ObjectLane`](super::ObjectLane).
+    pub acquire: u32,
+    /// The operation that released it, `HoldRow::HELD` when none did.
+    pub release: u32,
+    pub how: AcquireKind,
+}
+
+impl HoldRow {
+    pub const HELD: u32 = u32::MAX;
+}
+
+/// A lock's holds by start, each assembled from the operations that took and released it:
+/// what [`Model::holds`](super::Model::holds) returns.
+#[derive(Clone, Copy)]
+pub struct Holds<'m> {
+    rows: &'m [HoldRow],
+    ops: Lane<'m, ObjectEvent>,
+    /// The trace's end, when holds still held end.
+    end: u64,
+}
+
+impl<'m> Holds<'m> {
+    pub(crate) fn new(rows: &'m [HoldRow], ops: Lane<'m, ObjectEvent>, end: u64) -> Self {
+        Holds { rows, ops, end }
+    }
+
+    /// How many holds.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when the lock was never held.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Hold `i`, as indexing a slice.
+    pub fn get(&self, i: usize) -> Hold {
+        let row = self.rows[i];
+        let acquire = row.acquire as usize;
+        let taken = self.ops.row(acquire);
+        let mode = match taken.op() {
+            ObjectOp::Acquire(mode)
+            | ObjectOp::Acquired { mode, .. }
+            | ObjectOp::TryLock { mode, .. } => mode,
+            _ => LockMode::Exclusive,
+        };
+        let start = self.ops.start_of(acquire);
+        let released = row.release != HoldRow::HELD;
+        let end = if released {
+            self.ops.start_of(row.release as usize)
+        } else {
+            self.end.max(start)
+        };
+        Hold {
+            start,
+            end,
+            task: taken.task,
+            site: taken.site,
+            mode,
+            how: row.how,
+            released,
+        }
+    }
+
+    /// The holds in order.
+    pub fn iter(&self) -> HoldIter<'m> {
+        HoldIter {
+            holds: *self,
+            next: 0..self.len(),
+        }
+    }
+
+    /// The number of leading holds for which `pred` holds, as [`slice::partition_point`].
+    pub fn partition_point(&self, mut pred: impl FnMut(&Hold) -> bool) -> usize {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if pred(&self.get(mid)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+}
+
+impl<'m> IntoIterator for Holds<'m> {
+    type Item = Hold;
+    type IntoIter = HoldIter<'m>;
+
+    fn into_iter(self) -> HoldIter<'m> {
+        self.iter()
+    }
+}
+
+/// The holds of a lock in order, see [`Holds::iter`].
+#[derive(Clone)]
+pub struct HoldIter<'m> {
+    holds: Holds<'m>,
+    next: std::ops::Range<usize>,
+}
+
+impl Iterator for HoldIter<'_> {
+    type Item = Hold;
+
+    fn next(&mut self) -> Option<Hold> {
+        self.next.next().map(|i| self.holds.get(i))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.next.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for HoldIter<'_> {
+    fn next_back(&mut self) -> Option<Hold> {
+        self.next.next_back().map(|i| self.holds.get(i))
+    }
+}
+
+impl ExactSizeIterator for HoldIter<'_> {}
 
 /// One blocking `select!`: the operations it waited over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

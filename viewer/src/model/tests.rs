@@ -620,3 +620,43 @@ fn a_streamed_load_can_be_cancelled_and_reports_progress_to_the_end() {
     assert_eq!(last, (total, total));
     assert_eq!(model.event_count(), total);
 }
+
+/// Holds are kept as the lock operations that took and released them; each must point at the
+/// holder's own taking and releasing, and a hold's times are those operations' times.
+#[test]
+fn every_hold_is_its_holders_own_take_and_release() {
+    let bytes = synthetic(150_000);
+    let model = Model::from_stream(weft_recorder::format::open_bytes(&bytes).expect("a trace"));
+    let mut checked = 0;
+    for o in (0..model.objects().len()).map(ObjectIx::at) {
+        let ops = model.object_events(o);
+        let holds = model.holds(o);
+        for (i, h) in holds.iter().enumerate() {
+            let taken = (0..ops.len())
+                .find(|&k| ops.start_of(k) == h.start && ops.row(k).task == h.task)
+                .expect("an operation at the hold's start by its holder");
+            assert!(
+                matches!(
+                    ops.row(taken).op(),
+                    ObjectOp::Acquire(_)
+                        | ObjectOp::Acquired { .. }
+                        | ObjectOp::TryLock { ok: true, .. }
+                ),
+                "hold {i} of {o:?} starts at {:?}",
+                ops.row(taken).op()
+            );
+            assert_eq!(ops.row(taken).site, h.site);
+            if h.released {
+                let released = (taken..ops.len())
+                    .find(|&k| ops.start_of(k) == h.end && ops.row(k).task == h.task)
+                    .expect("an operation at the hold's end by its holder");
+                assert!(matches!(ops.row(released).op(), ObjectOp::Release(_)));
+            } else {
+                assert_eq!(h.end, model.end_ns());
+            }
+            checked += 1;
+        }
+        assert!(holds.iter().map(|h| h.start).is_sorted());
+    }
+    assert!(checked > 1_000, "{checked} holds");
+}

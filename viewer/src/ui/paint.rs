@@ -347,10 +347,13 @@ fn holds(cx: &LaneCtx<'_>, doc: &Document, o: ObjectIx) {
         first..last.max(first),
         cx.ns_per_px(),
         MIN_SPAN_PX,
-        |i| holds[i].task,
+        |i| holds.get(i).task,
         |piece| {
             let (task, start, end) = match piece {
-                Piece::Span(i) => (holds[i].task, holds[i].start, holds[i].end),
+                Piece::Span(i) => {
+                    let h = holds.get(i);
+                    (h.task, h.start, h.end)
+                }
                 Piece::Summary {
                     start_ns,
                     end_ns,
@@ -372,16 +375,17 @@ fn holds(cx: &LaneCtx<'_>, doc: &Document, o: ObjectIx) {
     );
 }
 
-struct HoldSeq<'a>(&'a [crate::model::Hold]);
+struct HoldSeq<'a>(crate::model::Holds<'a>);
 
 impl lod::SpanSeq for HoldSeq<'_> {
     fn len(&self) -> usize {
         self.0.len()
     }
     fn start(&self, i: usize) -> u64 {
-        self.0[i].start
+        self.0.get(i).start
     }
     fn end(&self, i: usize) -> u64 {
-        self.0[i].end.max(self.0[i].start)
+        let h = self.0.get(i);
+        h.end.max(h.start)
     }
 }
