@@ -114,6 +114,13 @@ fn build_from(
             b.skipped
         ));
     }
+    if b.sites_beyond_max > 0 {
+        notes.push(format!(
+            "{} events named a source site beyond {} and show it as unknown",
+            b.sites_beyond_max,
+            SiteIx::MAX.0
+        ));
+    }
     Ok(b.finish(done, notes))
 }
 
@@ -214,6 +221,8 @@ struct Builder<'t> {
     /// Receives whose send has not been seen yet (the receiver's clock said earlier).
     pending_recvs: IdMap<(u32, MsgId), (u64, TaskIx)>,
     skipped: u64,
+    /// Events naming a site beyond what the model stores (see [`SiteIx::MAX`]).
+    sites_beyond_max: u64,
     last_ts: u64,
     /// The first event the model kept (events of no task are skipped).
     first_ts: Option<u64>,
@@ -259,6 +268,7 @@ impl<'t> Builder<'t> {
             pending_sends: IdMap::default(),
             pending_recvs: IdMap::default(),
             skipped: 0,
+            sites_beyond_max: 0,
             last_ts: 0,
             first_ts: None,
         }
@@ -576,7 +586,10 @@ impl<'t> Builder<'t> {
         self.first_ts.get_or_insert(ts);
         let w = WorkerIx(e.worker);
         let t = self.event_task(w, e.task);
-        let site = SiteIx(e.site);
+        let site = SiteIx(e.site).stored();
+        if site.0 != e.site {
+            self.sites_beyond_max += 1;
+        }
 
         // Who ran on the worker before this event (a poll's first event takes the worker).
         let ran_before = self.worker_slot.get(w.index()).and_then(|s| s.task());
@@ -1194,8 +1207,10 @@ impl<'t> Builder<'t> {
                 col: 0,
             },
         };
-        let s = SiteIx(u32::try_from(self.sites.len()).unwrap_or(0));
-        self.sites.push(site);
+        let s = SiteIx(u32::try_from(self.sites.len()).unwrap_or(0)).stored();
+        if s.is_known() {
+            self.sites.push(site);
+        }
         self.site_of_loc.insert(loc, s);
         s
     }

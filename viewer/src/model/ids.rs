@@ -71,4 +71,18 @@ impl SiteIx {
     pub fn is_known(self) -> bool {
         self.0 != 0
     }
+
+    /// The highest site the model stores (22 bits, so a span row packs into 8 bytes): a
+    /// recorder numbers sites from 1 as it meets call sites, and no program has four million.
+    /// A higher one (a corrupt file) reads as unknown.
+    pub const MAX: SiteIx = SiteIx((1 << 22) - 1);
+
+    /// This site, or [`SiteIx::UNKNOWN`] when beyond [`SiteIx::MAX`].
+    pub(crate) fn stored(self) -> SiteIx {
+        if self.0 > Self::MAX.0 {
+            Self::UNKNOWN
+        } else {
+            self
+        }
+    }
 }

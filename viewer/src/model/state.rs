@@ -179,16 +179,19 @@ pub enum WaitTarget {
 const NO_TARGET: u32 = u32::MAX;
 const FLAG_DEADLINE: u8 = 1;
 const FLAG_IDLE: u8 = 2;
+/// The flags byte's other 6 bits are the site's bits above its low 16.
+const SITE_HIGH_SHIFT: u8 = 2;
 
-/// One stored span of a task's timeline (12 bytes); its start is in the lane's start column.
-/// Read it through [`SpanRow::state`], [`SpanRow::target`] and friends, or as a whole
-/// [`Span`] through [`TaskLane::span`](super::TaskLane).
+/// One stored span of a task's timeline (8 bytes; spans are a fifth of a model); its start is
+/// in the lane's start column. Read it through [`SpanRow::state`], [`SpanRow::target`] and
+/// friends, or as a whole [`Span`] through [`TaskLane::span`](super::TaskLane).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SpanRow {
     state: State,
+    /// `FLAG_*`, and the site's high bits.
     flags: u8,
+    site_low: u16,
     target: u32,
-    site: SiteIx,
 }
 
 impl SpanRow {
@@ -199,23 +202,34 @@ impl SpanRow {
             WaitTarget::Task(t) => t.0,
             WaitTarget::Select(s) => s.0,
         };
-        SpanRow {
+        SpanRow::packed(
             state,
-            flags: if has_deadline { FLAG_DEADLINE } else { 0 },
+            if has_deadline { FLAG_DEADLINE } else { 0 },
             target,
             site,
+        )
+    }
+
+    fn packed(state: State, flags: u8, target: u32, site: SiteIx) -> Self {
+        // Sites beyond `SiteIx::MAX` are turned away before they reach a row.
+        let site = site.stored().0;
+        SpanRow {
+            state,
+            flags: flags | ((site >> 16) as u8) << SITE_HIGH_SHIFT,
+            site_low: site as u16,
+            target,
         }
     }
 
     /// A runtime worker with nothing to run, parked by its runtime (tokio's `WorkerPark`): a
     /// `park` span that is idle time rather than a wait of user code. It ends on its own.
     pub(crate) fn idle(site: SiteIx) -> Self {
-        SpanRow {
-            state: State::Blocked(BlockReason::Park),
-            flags: FLAG_DEADLINE | FLAG_IDLE,
-            target: NO_TARGET,
+        SpanRow::packed(
+            State::Blocked(BlockReason::Park),
+            FLAG_DEADLINE | FLAG_IDLE,
+            NO_TARGET,
             site,
-        }
+        )
     }
 
     /// The state.
@@ -246,7 +260,7 @@ impl SpanRow {
 
     /// The source site of the call that began the span (0 for running spans).
     pub fn site(&self) -> SiteIx {
-        self.site
+        SiteIx(u32::from(self.flags >> SITE_HIGH_SHIFT) << 16 | u32::from(self.site_low))
     }
 
     /// True when the wait had a deadline (sleep, `park_timeout`, a `select!` with a timeout
@@ -300,7 +314,26 @@ mod tests {
         }
         assert_eq!(State::from_index(State::COUNT), None);
         assert_eq!(std::mem::size_of::<State>(), 1);
-        assert_eq!(std::mem::size_of::<SpanRow>(), 12);
+        assert_eq!(std::mem::size_of::<SpanRow>(), 8);
+    }
+
+    #[test]
+    fn sites_and_flags_share_a_byte_without_mixing() {
+        for site in [0, 1, 0xffff, 0x1_0000, 0x2a_5a5a, SiteIx::MAX.0] {
+            for (deadline, idle) in [(false, false), (true, false), (true, true)] {
+                let row = if idle {
+                    SpanRow::idle(SiteIx(site))
+                } else {
+                    let reason = State::Blocked(BlockReason::Sleep);
+                    SpanRow::new(reason, WaitTarget::Nothing, SiteIx(site), deadline)
+                };
+                assert_eq!(row.site(), SiteIx(site));
+                assert_eq!(row.has_deadline(), deadline);
+                assert_eq!(row.is_idle(), idle);
+            }
+        }
+        let beyond = SpanRow::new(State::Running, WaitTarget::Nothing, SiteIx(1 << 22), false);
+        assert_eq!(beyond.site(), SiteIx::UNKNOWN);
     }
 
     #[test]
