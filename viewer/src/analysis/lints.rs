@@ -17,7 +17,7 @@ use super::held::{sweep, HeldLocks};
 use super::Config;
 use crate::model::idmap::IdMap;
 use crate::model::{
-    BlockReason, Hold, Model, ObjectIx, Poll, SiteIx, Span, State, TaskIx, WaitTarget,
+    BlockReason, Hold, Model, ObjectIx, Poll, SiteIx, Span, State, TaskIx, WaitTarget, WorkerIx,
 };
 
 /// Which lint.
@@ -580,6 +580,26 @@ fn long_poll(model: &Model, config: &Config, out: &mut Vec<Lint>) {
 /// hold during which its runtime parked it or it polled another task — its own future was
 /// suspended. Aggregated by the site that took the lock.
 fn lock_held_across_await(model: &Model, out: &mut Vec<Lint>) {
+    // Which threads a runtime ever parked, and which workers ever polled an async task: only
+    // their holds can be suspended, so the others' (every hold of a program without tokio)
+    // skip the search of their spans and slots — which was most of the analysis' time.
+    let parked: Vec<bool> = model
+        .task_ixs()
+        .map(|t| model.timeline(t).rows().iter().any(|r| r.is_idle()))
+        .collect();
+    let polls_async: Vec<bool> = (0..model.workers().len())
+        .map(|w| {
+            let slots = model.worker_lane(WorkerIx::at(w));
+            slots
+                .rows()
+                .iter()
+                .any(|s| s.task().is_some_and(|x| model.task(x).is_async))
+        })
+        .collect();
+    let can_suspend = Suspendable {
+        parked,
+        polls_async,
+    };
     let mut found: BTreeMap<SiteIx, Acc> = BTreeMap::new();
     for o in model.object_ixs() {
         let kind = model.object(o).kind;
@@ -594,7 +614,7 @@ fn lock_held_across_await(model: &Model, out: &mut Vec<Lint>) {
                     .iter()
                     .any(|p| p.finished && p.end > h.start && (!h.released || p.end < h.end))
             } else {
-                suspended_while_held(model, &h)
+                suspended_while_held(model, &h, &can_suspend)
             };
             if across {
                 let acc = found.entry(h.site).or_default();
@@ -620,20 +640,32 @@ fn lock_held_across_await(model: &Model, out: &mut Vec<Lint>) {
     }
 }
 
+/// Per thread, whether a runtime ever parked it; per worker, whether it ever polled an async
+/// task.
+struct Suspendable {
+    parked: Vec<bool>,
+    polls_async: Vec<bool>,
+}
+
 /// For a hold by a thread: did its runtime park the thread (idle) or did the thread poll
 /// another task while it held the lock?
-fn suspended_while_held(model: &Model, h: &Hold) -> bool {
-    let lane = model.timeline(h.task);
-    let parked = lane
-        .visible(h.start, h.end)
-        .map(|i| lane.span(i))
-        .any(|s| s.idle && s.start > h.start && s.start < h.end);
-    if parked {
-        return true;
+fn suspended_while_held(model: &Model, h: &Hold, can: &Suspendable) -> bool {
+    if can.parked.get(h.task.index()) == Some(&true) {
+        let lane = model.timeline(h.task);
+        let parked = lane
+            .visible(h.start, h.end)
+            .map(|i| lane.span(i))
+            .any(|s| s.idle && s.start > h.start && s.start < h.end);
+        if parked {
+            return true;
+        }
     }
     let Some(worker) = model.task(h.task).worker else {
         return false;
     };
+    if can.polls_async.get(worker.index()) != Some(&true) {
+        return false;
+    }
     let slots = model.worker_lane(worker);
     slots.visible(h.start, h.end).any(|i| {
         slots.start_of(i) > h.start

@@ -155,10 +155,22 @@ impl<'m> Times<'m> {
         self.len().checked_sub(1).and_then(|i| self.get(i))
     }
 
+    /// The times in order, from row `from` on: walked epoch by epoch, where reading each with
+    /// [`Times::get`] would search the epochs for every one.
+    pub fn iter_from(&self, from: usize) -> TimesIter<'m> {
+        let epoch = self.later.partition_point(|e| e.first as usize <= from);
+        TimesIter {
+            times: *self,
+            next: from,
+            epoch,
+            high: self.epoch_high(epoch),
+            epoch_end: self.epoch_rows_end(epoch),
+        }
+    }
+
     /// The times in order.
-    pub fn iter(&self) -> impl Iterator<Item = u64> + 'm {
-        let times = *self;
-        (0..times.len()).filter_map(move |i| times.get(i))
+    pub fn iter(&self) -> TimesIter<'m> {
+        self.iter_from(0)
     }
 
     /// The number of leading times for which `pred` holds, as [`slice::partition_point`]: `pred`
@@ -195,6 +207,13 @@ impl<'m> Times<'m> {
         }
     }
 
+    /// The row after an epoch's last.
+    fn epoch_rows_end(&self, epoch: usize) -> usize {
+        self.later
+            .get(epoch)
+            .map_or(self.low.len(), |e| e.first as usize)
+    }
+
     /// The rows of an epoch (never empty: an epoch begins at a row).
     fn epoch_rows(&self, epoch: usize) -> Range<usize> {
         let start = match epoch.checked_sub(1) {
@@ -228,6 +247,41 @@ pub(crate) fn insert_at<T: Copy>(v: &mut Vec<T>, at: &[usize], items: &[T]) {
         v[write] = item;
     }
 }
+
+/// A [`Times`] column in order, see [`Times::iter_from`].
+#[derive(Clone, Debug)]
+pub struct TimesIter<'m> {
+    times: Times<'m>,
+    next: usize,
+    epoch: usize,
+    high: u32,
+    epoch_end: usize,
+}
+
+impl Iterator for TimesIter<'_> {
+    type Item = u64;
+
+    #[inline]
+    fn next(&mut self) -> Option<u64> {
+        let low = *self.times.low.get(self.next)?;
+        // Epochs never end before they begin, so one step is enough but for a hostile empty
+        // one; loop to be safe.
+        while self.next >= self.epoch_end && self.epoch < self.times.later.len() {
+            self.epoch += 1;
+            self.high = self.times.epoch_high(self.epoch);
+            self.epoch_end = self.times.epoch_rows_end(self.epoch);
+        }
+        self.next += 1;
+        Some(join(self.high, low))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.times.low.len().saturating_sub(self.next);
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for TimesIter<'_> {}
 
 fn join(high: u32, low: u32) -> u64 {
     (u64::from(high) << 32) | u64::from(low)
@@ -606,6 +660,10 @@ mod tests {
         let column: TimeColumn = sorted.into_iter().collect();
         let times = column.as_times();
         assert_eq!(times.iter().collect::<Vec<_>>(), sorted);
+        for from in 0..=sorted.len() {
+            assert_eq!(times.iter_from(from).len(), sorted.len() - from);
+            assert_eq!(times.iter_from(from).collect::<Vec<_>>(), sorted[from..]);
+        }
         assert_eq!(times.first(), Some(3));
         assert_eq!(times.last(), Some(u64::MAX - 1));
         assert_eq!(times.get(sorted.len()), None);

@@ -60,7 +60,7 @@ use weft_recorder::format::{Header, Loss, Site, StreamedTrace, Trace};
 use idmap::IdMap;
 pub use ids::{LinkIx, ObjectIx, SelectIx, SiteIx, TaskIx, WorkerIx};
 use lane::{Grouped, GroupedLanes};
-pub use lane::{Lane, Times};
+pub use lane::{Lane, Times, TimesIter};
 use link::LinkTable;
 pub use link::{Link, LinkKind};
 use object::HoldRow;
@@ -95,9 +95,22 @@ impl Lane<'_, SpanRow> {
         }
     }
 
-    /// Every span in order.
+    /// Every span in order (one walk down the start column, not a search per span).
     pub fn spans(&self) -> impl Iterator<Item = Span> + '_ {
-        (0..self.len()).map(|i| self.span(i))
+        let mut starts = self.starts().iter().peekable();
+        self.rows().iter().map(move |row| {
+            let start = starts.next().unwrap_or(self.end());
+            let end = starts.peek().copied().unwrap_or(self.end()).max(start);
+            Span {
+                start,
+                end,
+                state: row.state(),
+                target: row.target(),
+                site: row.site(),
+                has_deadline: row.has_deadline(),
+                idle: row.is_idle(),
+            }
+        })
     }
 
     /// The last span: the task's state at the end of the trace.
