@@ -236,8 +236,15 @@ fn push_into(local: &mut Local, epoch: u32, kind: EventKind, site: u64) {
         a: raw.a,
         b: raw.b,
     };
-    if local.producer.push(ring, ev) == Pushed::HalfFull {
-        wake_writer();
+    match local.producer.push(ring, ev) {
+        Pushed::HalfFull => wake_writer(),
+        // The writer was woken but has not run: where every core is busy (a spinning
+        // ping-pong on two cores) the scheduler may not give it one before the ring
+        // overflows. Offering this thread's turn, once per fill, lets it in; on a machine with
+        // a free core the yield returns at once. Measured: a fast ping-pong dropped ~140 k of
+        // 1.2 M events in ten runs without it and none with it, at the same speed.
+        Pushed::NearlyFull => std::thread::yield_now(),
+        Pushed::Stored | Pushed::Dropped => {}
     }
 }
 

@@ -133,6 +133,9 @@ pub(crate) enum Pushed {
     Stored,
     /// Stored, and the ring just became half full.
     HalfFull,
+    /// Stored, and the ring is seven eighths full: the writer, woken at half, has not drained
+    /// it yet — on a machine whose cores are all busy it may be waiting for one.
+    NearlyFull,
     Dropped,
 }
 
@@ -146,10 +149,15 @@ impl Producer {
 
     #[inline(always)]
     pub fn push(&mut self, ring: &Ring, ev: RawEvent) -> Pushed {
-        let used = self.head.wrapping_sub(self.cached_tail);
-        if used > ring.mask {
+        let mut used = self.head.wrapping_sub(self.cached_tail);
+        // From the wake-up mark on, read where the consumer really is: the count must meet the
+        // mark on every fill. Refreshed only when the ring looked full, the cached tail could
+        // sit behind a drain, the count pass the mark without meeting it, and the ring fill up
+        // unannounced until the writer's timer came round.
+        if used >= ring.half {
             self.cached_tail = ring.tail.0.load(Ordering::Acquire);
-            if self.head.wrapping_sub(self.cached_tail) > ring.mask {
+            used = self.head.wrapping_sub(self.cached_tail);
+            if used > ring.mask {
                 ring.dropped.fetch_add(1, Ordering::Relaxed);
                 return Pushed::Dropped;
             }
@@ -161,6 +169,8 @@ impl Producer {
         ring.head.0.store(self.head, Ordering::Release);
         if used == ring.half {
             Pushed::HalfFull
+        } else if used == ring.mask - ring.mask / 8 {
+            Pushed::NearlyFull
         } else {
             Pushed::Stored
         }
@@ -211,8 +221,8 @@ mod tests {
         for i in 0..200 {
             if p.push(&ring, ev(i)) == Pushed::HalfFull {
                 wakes.push(i);
-                // The writer wakes and drains the ring; the next fill to half (counted from
-                // the producer's cached view of the tail) must wake it again.
+                // The writer wakes and drains the ring; the next fill to half must wake it
+                // again.
                 out.clear();
                 ring.drain_into(&mut out);
             }
@@ -221,6 +231,19 @@ mod tests {
         // 8 events fill the 16-slot ring to half, and each drain empties it.
         assert_eq!(wakes.len(), 200 / 9, "{wakes:?}");
         assert!(wakes.windows(2).all(|w| w[1] - w[0] == 9), "{wakes:?}");
+    }
+
+    #[test]
+    fn a_ring_left_undrained_says_so_at_half_then_at_seven_eighths() {
+        let ring = Ring::new(64, 0, 0, String::new());
+        let mut p = Producer::new();
+        let said: Vec<(u64, Pushed)> = (0..70)
+            .map(|i| (i, p.push(&ring, ev(i))))
+            .filter(|(_, pushed)| *pushed != Pushed::Stored)
+            .collect();
+        let mut want = vec![(32, Pushed::HalfFull), (56, Pushed::NearlyFull)];
+        want.extend((64..70).map(|i| (i, Pushed::Dropped)));
+        assert_eq!(said, want);
     }
 
     #[test]
