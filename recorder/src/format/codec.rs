@@ -6,6 +6,11 @@
 //! same channel in this chunk), `small` as a byte. Site modes: 0 none, 1 explicit, 2 the same
 //! site as the previous event with the same code. All state resets per chunk, so chunks decode
 //! independently.
+//!
+//! Since format version 2, task ids are zig-zag deltas too: an `a` that names a task from the
+//! previous such `a` in the chunk, a `PollEnd`'s `resume` from the previous `resume`. Tokio task
+//! ids start at 2^32 (see [`crate::event::TOKIO_TASK_BASE`]), five bytes each as plain varints,
+//! and runtime events name one in nearly every event, mostly the one named just before.
 
 use crate::event::{shape, EventKind, RawArgs, SiteId, CODE_COUNT};
 
@@ -16,6 +21,35 @@ const SITE_REPEAT: u8 = 2;
 /// Codes whose `b` is a message id on channel `a`.
 fn b_is_msg(code: u8) -> bool {
     matches!(code, 12 | 14 | 15 | 16 | 18 | 19 | 23)
+}
+
+/// Codes whose `a` is a task id: TaskSpawn, TaskStart, JoinBegin, JoinEnd, Unpark, PollBegin,
+/// PollEnd, TaskTerminate, TaskName, TaskWake, WakerClone, WakerDrop.
+fn a_is_task(code: u8) -> bool {
+    matches!(code, 0 | 1 | 3 | 4 | 7 | 36..=42)
+}
+
+/// `PollEnd`, whose `b` is the task the worker resumes.
+const POLL_END: u8 = 37;
+
+/// The delta coding of task ids (format version 2), per chunk.
+#[derive(Clone, Copy, Default)]
+struct TaskIds {
+    last_task: u64,
+    last_resume: u64,
+}
+
+/// `v` as a zig-zag delta from `*last`, which becomes `v`.
+fn delta_from(last: &mut u64, v: u64) -> u64 {
+    let d = zigzag(v.wrapping_sub(*last) as i64);
+    *last = v;
+    d
+}
+
+/// The value a zig-zag delta `d` from `*last` stands for, which becomes `*last`.
+fn undelta_from(last: &mut u64, d: u64) -> u64 {
+    *last = last.wrapping_add(unzigzag(d) as u64);
+    *last
 }
 
 pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
@@ -75,6 +109,7 @@ pub(crate) struct ChunkEncoder {
     last_ts: u64,
     last_site: [SiteId; 64],
     msgs: MsgIds,
+    tasks: TaskIds,
 }
 
 impl ChunkEncoder {
@@ -85,6 +120,7 @@ impl ChunkEncoder {
             last_ts: first_ts,
             last_site: [0; 64],
             msgs: MsgIds::default(),
+            tasks: TaskIds::default(),
         }
     }
 
@@ -108,10 +144,18 @@ impl ChunkEncoder {
             self.last_site[code as usize] = site;
         }
         if sh.a {
-            put_varint(&mut self.data, raw.a);
+            let a = if a_is_task(code) {
+                delta_from(&mut self.tasks.last_task, raw.a)
+            } else {
+                raw.a
+            };
+            put_varint(&mut self.data, a);
         }
         if sh.b {
-            if b_is_msg(code) {
+            if code == POLL_END {
+                let resume = delta_from(&mut self.tasks.last_resume, raw.b);
+                put_varint(&mut self.data, resume);
+            } else if b_is_msg(code) {
                 if raw.b == 0 {
                     put_varint(&mut self.data, 0);
                 } else {
@@ -149,10 +193,11 @@ pub(crate) struct ChunkDecoder<'a> {
 }
 
 impl<'a> ChunkDecoder<'a> {
-    pub fn new(data: &'a [u8], first_ts: u64) -> Self {
+    /// `task_deltas`: the file's format version is 2 or later (see the module docs).
+    pub fn new(data: &'a [u8], first_ts: u64, task_deltas: bool) -> Self {
         ChunkDecoder {
             data,
-            cursor: ChunkCursor::new(first_ts),
+            cursor: ChunkCursor::new(first_ts, task_deltas),
         }
     }
 
@@ -175,24 +220,31 @@ pub(crate) struct ChunkCursor {
     ts: u64,
     last_site: [SiteId; 64],
     msgs: MsgIds,
+    /// Task ids are deltas (format version 2 on), from these.
+    task_deltas: bool,
+    tasks: TaskIds,
 }
 
 impl ChunkCursor {
-    pub fn new(first_ts: u64) -> Self {
+    /// `task_deltas`: the file's format version is 2 or later (see the module docs).
+    pub fn new(first_ts: u64, task_deltas: bool) -> Self {
         ChunkCursor {
             pos: 0,
             ts: first_ts,
             last_site: [0; 64],
             msgs: MsgIds::default(),
+            task_deltas,
+            tasks: TaskIds::default(),
         }
     }
 
-    /// Starts over on another chunk, keeping the allocations.
+    /// Starts over on another chunk (of the same file), keeping the allocations.
     pub fn reset(&mut self, first_ts: u64) {
         self.pos = 0;
         self.ts = first_ts;
         self.last_site = [0; 64];
         self.msgs.0.clear();
+        self.tasks = TaskIds::default();
     }
 
     #[inline(always)]
@@ -273,10 +325,15 @@ impl ChunkCursor {
         };
         if sh.a {
             raw.a = self.varint(data)?;
+            if self.task_deltas && a_is_task(code) {
+                raw.a = undelta_from(&mut self.tasks.last_task, raw.a);
+            }
         }
         if sh.b {
             let v = self.varint(data)?;
-            raw.b = if b_is_msg(code) && v != 0 {
+            raw.b = if self.task_deltas && code == POLL_END {
+                undelta_from(&mut self.tasks.last_resume, v)
+            } else if b_is_msg(code) && v != 0 {
                 let last = self.msgs.slot(raw.a);
                 *last = last.wrapping_add(unzigzag(v - 1) as u64);
                 *last
@@ -301,7 +358,7 @@ mod tests {
         for v in [0, 1, 127, 128, 300, u32::MAX as u64, u64::MAX - 1, u64::MAX] {
             let mut out = Vec::new();
             put_varint(&mut out, v);
-            let mut d = ChunkDecoder::new(&out, 0);
+            let mut d = ChunkDecoder::new(&out, 0, true);
             assert_eq!(d.varint(), Ok(v));
         }
     }
@@ -328,10 +385,79 @@ mod tests {
             enc.push(ts, site, k.to_raw());
         }
         assert_eq!(enc.count, 5);
-        let mut dec = ChunkDecoder::new(&enc.data, 10);
+        let mut dec = ChunkDecoder::new(&enc.data, 10, true);
         for want in events {
             assert_eq!(dec.next_event(), Some(Ok(want)));
         }
+        assert_eq!(dec.next_event(), None);
+    }
+
+    #[test]
+    fn tokio_task_ids_cost_a_byte_or_two_and_version_1_chunks_still_decode() {
+        let base = crate::event::TOKIO_TASK_BASE;
+        let events = [
+            (10, 0, K::PollBegin { task: base + 7 }),
+            (11, 0, K::WakerClone { task: base + 7 }),
+            (
+                12,
+                0,
+                K::PollEnd {
+                    task: base + 7,
+                    resume: 2,
+                },
+            ),
+            (13, 0, K::PollBegin { task: base + 9 }),
+            (
+                14,
+                0,
+                K::TaskWake {
+                    task: base + 3,
+                    consumed: true,
+                },
+            ),
+            (
+                15,
+                0,
+                K::PollEnd {
+                    task: base + 9,
+                    resume: 2,
+                },
+            ),
+            (16, 0, K::JoinBegin { task: 5 }),
+        ];
+        let mut enc = ChunkEncoder::new(10);
+        for (ts, site, k) in events {
+            enc.push(ts, site, k.to_raw());
+        }
+        // Code and time a byte each. A task id: five bytes for the first tokio one and for the
+        // thread after them, one byte for the others (48 bytes in all as plain varints).
+        assert_eq!(enc.data.len(), 7 + 3 + 4 + 3 + 4 + 4 + 7);
+        let mut dec = ChunkDecoder::new(&enc.data, 10, true);
+        for want in events {
+            assert_eq!(dec.next_event(), Some(Ok(want)));
+        }
+        assert_eq!(dec.next_event(), None);
+
+        // Version 1 wrote task ids as they are.
+        let mut v1 = Vec::new();
+        for (code, a, b) in [(36u8, base + 7, None), (37, base + 7, Some(2u64))] {
+            v1.push(code);
+            put_varint(&mut v1, 1);
+            put_varint(&mut v1, a);
+            if let Some(b) = b {
+                put_varint(&mut v1, b);
+            }
+        }
+        let mut dec = ChunkDecoder::new(&v1, 0, false);
+        assert_eq!(
+            dec.next_event(),
+            Some(Ok((1, 0, K::PollBegin { task: base + 7 })))
+        );
+        let end = K::PollEnd {
+            task: base + 7,
+            resume: 2,
+        };
+        assert_eq!(dec.next_event(), Some(Ok((2, 0, end))));
         assert_eq!(dec.next_event(), None);
     }
 
@@ -340,7 +466,7 @@ mod tests {
         let mut enc = ChunkEncoder::new(0);
         enc.push(1_000_000, 1, K::Send { chan: 1, msg: 1 }.to_raw());
         for cut in 0..enc.data.len() {
-            let mut dec = ChunkDecoder::new(&enc.data[..cut], 0);
+            let mut dec = ChunkDecoder::new(&enc.data[..cut], 0, true);
             match dec.next_event() {
                 None => assert_eq!(cut, 0),
                 Some(r) => assert_eq!(r, Err(ChunkError::Truncated)),
@@ -370,7 +496,7 @@ mod tests {
             for (ts, site, kind) in &events {
                 enc.push(*ts, *site, kind.to_raw());
             }
-            let mut dec = ChunkDecoder::new(&enc.data, first_ts);
+            let mut dec = ChunkDecoder::new(&enc.data, first_ts, true);
             for want in &events {
                 proptest::prop_assert_eq!(dec.next_event(), Some(Ok(*want)));
             }
@@ -379,7 +505,7 @@ mod tests {
 
         #[test]
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
-            let mut dec = ChunkDecoder::new(&data, 0);
+            let mut dec = ChunkDecoder::new(&data, 0, true);
             for _ in 0..400 {
                 match dec.next_event() {
                     Some(Ok(_)) => {}

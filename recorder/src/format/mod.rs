@@ -1,6 +1,6 @@
 //! The trace file: layout, the writer's framing, and the one reader everyone uses.
 //!
-//! # Layout (format version 1)
+//! # Layout (format version 2)
 //!
 //! ```text
 //! file   := MAGIC "WEFTTRC\0" (8 bytes) · version (u32 LE) · frame*
@@ -50,7 +50,8 @@ use crate::event::{Event, SiteId, StrId, TaskId, WorkerId};
 /// The first bytes of every trace file.
 pub const MAGIC: &[u8; 8] = b"WEFTTRC\0";
 /// The format version this crate writes; the reader accepts versions `1..=FORMAT_VERSION`.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version 2 delta-codes task ids inside chunks (see `codec`); nothing else changed.
+pub const FORMAT_VERSION: u32 = 2;
 const FRAME_MARKER: &[u8; 4] = b"WFRM";
 const FRAME_HEADER_LEN: usize = 14;
 /// No writer produces a frame this big; a larger length field is corruption.

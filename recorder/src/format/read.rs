@@ -475,6 +475,7 @@ impl Decoder<'_> {
     fn finish(mut self) -> StreamedTrace {
         // Every chunk is checked before the notes are summed up, as they were when each chunk
         // was decoded with its batch: a chunk that stops early is a damaged frame.
+        self.chunks.task_deltas = self.trace.header.format_version >= 2;
         let checked = self.chunks.check();
         let mut notes = Vec::with_capacity(self.trace.loss.notes.len());
         let mut earlier = std::mem::take(&mut self.trace.loss.notes).into_iter();

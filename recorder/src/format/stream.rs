@@ -66,6 +66,8 @@ pub(crate) struct EncodedChunks {
     pub users: Vec<u32>,
     /// Every chunk, in file order.
     pub found: Vec<FoundChunk>,
+    /// The file's chunks delta-code task ids (format version 2 on).
+    pub task_deltas: bool,
 }
 
 /// A chunk as found in its batch.
@@ -121,7 +123,7 @@ impl EncodedChunks {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
         if threads < 2 || total < PARALLEL_CHECK_BYTES {
             for (chunk, summary) in self.found.iter().zip(&mut summaries) {
-                *summary = summarize(self.data(chunk), chunk.first_ts);
+                *summary = summarize(self.data(chunk), chunk.first_ts, self.task_deltas);
             }
             return summaries;
         }
@@ -150,7 +152,7 @@ impl EncodedChunks {
                 let found = &self.found[part];
                 let work = move || {
                     for (chunk, summary) in found.iter().zip(mine) {
-                        *summary = summarize(self.data(chunk), chunk.first_ts);
+                        *summary = summarize(self.data(chunk), chunk.first_ts, self.task_deltas);
                     }
                 };
                 // The last share is this thread's; a thread that cannot be started is too.
@@ -170,14 +172,14 @@ impl EncodedChunks {
         }
         self.found
             .iter()
-            .map(|chunk| summarize(self.data(chunk), chunk.first_ts))
+            .map(|chunk| summarize(self.data(chunk), chunk.first_ts, self.task_deltas))
             .collect()
     }
 }
 
-fn summarize(data: &[u8], first_ts: u64) -> ChunkSummary {
+fn summarize(data: &[u8], first_ts: u64, task_deltas: bool) -> ChunkSummary {
     let mut summary = ChunkSummary::default();
-    let mut cursor = ChunkCursor::new(first_ts);
+    let mut cursor = ChunkCursor::new(first_ts, task_deltas);
     while let Some(next) = cursor.next_raw(data) {
         let valid = next.and_then(|(ts, _, raw)| match EventKind::from_raw(raw) {
             Some(_) => Ok(ts),
@@ -252,6 +254,7 @@ impl TimeOrderedEvents {
             mut buffers,
             mut users,
             found,
+            task_deltas,
         } = chunks;
         let mut per_worker: Vec<Vec<(usize, &FoundChunk)>> =
             (0..workers).map(|_| Vec::new()).collect();
@@ -282,7 +285,7 @@ impl TimeOrderedEvents {
                 worker: worker as u32,
                 chunks: Vec::new(),
                 next_chunk: 0,
-                cursor: ChunkCursor::new(0),
+                cursor: ChunkCursor::new(0, task_deltas),
                 current: None,
                 left_in_chunk: 0,
                 task: 0,
@@ -315,7 +318,7 @@ impl TimeOrderedEvents {
                         .get(c.buffer)
                         .and_then(|b| b.get(c.bytes.clone()))
                         .unwrap_or(&[]);
-                    let mut dec = ChunkDecoder::new(data, c.first_ts);
+                    let mut dec = ChunkDecoder::new(data, c.first_ts, task_deltas);
                     let mut task = c.task;
                     for _ in 0..summaries[i].events {
                         let Some(Ok((ts, site, kind))) = dec.next_event() else {
