@@ -43,14 +43,18 @@ pub fn build_and_walk(trace: &Trace) -> Model {
     }
     for o in model.object_ixs() {
         let _ = model.object_name(o);
-        let _ = model.holds(o);
+        // Holds are assembled from the lock's operations: read every one.
+        for hold in model.holds(o) {
+            assert!(hold.end >= hold.start, "{hold:?}");
+        }
         let _ = model.senders(o);
         let _ = model.receivers(o);
         let lane = model.object_events(o);
         let _ = lane.visible(start, end);
     }
     let _ = model.object_by_id(1).map(|o: ObjectIx| model.object(o));
-    let _ = model.links().len();
+    // Links are assembled from columns: read every one.
+    let _ = model.links().map(|l| l.to_ts).max();
     let _ = model.root();
     model
 }
