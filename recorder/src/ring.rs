@@ -47,6 +47,9 @@ pub(crate) struct Ring {
     mask: usize,
     /// Half the capacity: when the producer crosses it, it wakes the writer.
     half: usize,
+    /// Seven eighths of it: when the producer crosses it, the writer has not drained the ring
+    /// since it was woken (see [`Pushed::NearlyFull`]).
+    nearly_full: usize,
     /// Next slot the producer writes; published with `Release` after the slot is written.
     head: Padded<AtomicUsize>,
     /// Next slot the consumer reads; published with `Release` after the slots are copied out.
@@ -76,10 +79,12 @@ impl Ring {
         // writes: the allocation stays untouched (and out of RSS) until events fill it, and a
         // spawn does not pay for initialising a ring it may barely use.
         unsafe { slots.set_len(capacity) };
+        let mask = capacity - 1;
         Ring {
             slots: slots.into_boxed_slice(),
-            mask: capacity - 1,
+            mask,
             half: capacity / 2,
+            nearly_full: mask - mask / 8,
             head: Padded(AtomicUsize::new(0)),
             tail: Padded(AtomicUsize::new(0)),
             dropped: AtomicU64::new(0),
@@ -169,7 +174,7 @@ impl Producer {
         ring.head.0.store(self.head, Ordering::Release);
         if used == ring.half {
             Pushed::HalfFull
-        } else if used == ring.mask - ring.mask / 8 {
+        } else if used == ring.nearly_full {
             Pushed::NearlyFull
         } else {
             Pushed::Stored
