@@ -178,7 +178,7 @@ struct OpenHold {
     task: TaskIx,
     mode: LockMode,
     how: AcquireKind,
-    /// The operation that took the lock: the next logged on it after the hold opens.
+    /// The operation that took the lock, in its lane.
     acquire: u32,
 }
 
@@ -536,20 +536,32 @@ impl<'t> Builder<'t> {
         }
     }
 
-    /// Task `t` took lock `o`: the operation logged next on `o` says how and when.
-    fn open_hold(&mut self, o: ObjectIx, t: TaskIx, mode: LockMode, how: AcquireKind) {
+    /// Task `t` took lock `o` by `op`, logged here: the hold it opens refers to that operation
+    /// for its time, holder, site and mode.
+    fn take(
+        &mut self,
+        o: ObjectIx,
+        ts: u64,
+        t: TaskIx,
+        site: SiteIx,
+        op: ObjectOp,
+        how: AcquireKind,
+    ) {
         let acquire = self.next_op(o);
+        self.log(o, ts, t, site, op);
         self.object_cursors[o.index()].holders.push(OpenHold {
             task: t,
-            mode,
+            mode: op.mode_taken().unwrap_or(LockMode::Exclusive),
             how,
             acquire,
         });
     }
 
-    /// Task `t` released lock `o`: the operation logged next on `o` is the release.
-    fn close_hold(&mut self, o: ObjectIx, t: TaskIx, mode: LockMode, ts: u64) {
+    /// Task `t` released lock `o` (held in `mode`), logged here: the hold it closes refers to
+    /// that operation for its end.
+    fn release(&mut self, o: ObjectIx, ts: u64, t: TaskIx, site: SiteIx, mode: LockMode) {
         let release = self.next_op(o);
+        self.log(o, ts, t, site, ObjectOp::Release(mode));
         let cursor = &mut self.object_cursors[o.index()];
         cursor.last_release = Some((ts, t));
         let found = cursor
@@ -841,9 +853,14 @@ impl<'t> Builder<'t> {
             }
             K::LockAcquire { lock, mode } => {
                 let o = self.lock(lock);
-                let how = AcquireKind::Immediate;
-                self.open_hold(o, t, mode, how);
-                self.log(o, ts, t, site, ObjectOp::Acquire(mode));
+                self.take(
+                    o,
+                    ts,
+                    t,
+                    site,
+                    ObjectOp::Acquire(mode),
+                    AcquireKind::Immediate,
+                );
             }
             K::LockWait { lock, mode } => {
                 let o = self.lock(lock);
@@ -876,28 +893,28 @@ impl<'t> Builder<'t> {
                 } else {
                     self.current_site(t)
                 };
-                self.open_hold(o, t, mode, AcquireKind::AfterWait);
-                self.log(o, ts, t, site, ObjectOp::Acquired { mode, poisoned });
+                let op = ObjectOp::Acquired { mode, poisoned };
+                self.take(o, ts, t, site, op, AcquireKind::AfterWait);
                 self.run(t, ts, w, o);
             }
             K::TryLock { lock, mode, ok } => {
                 let o = self.lock(lock);
+                let op = ObjectOp::TryLock { mode, ok };
                 if ok {
-                    self.open_hold(o, t, mode, AcquireKind::Try);
+                    self.take(o, ts, t, site, op, AcquireKind::Try);
+                } else {
+                    self.log(o, ts, t, site, op);
                 }
-                self.log(o, ts, t, site, ObjectOp::TryLock { mode, ok });
             }
             K::LockRelease { lock, mode } => {
                 let o = self.lock(lock);
-                self.close_hold(o, t, mode, ts);
-                self.log(o, ts, t, site, ObjectOp::Release(mode));
+                self.release(o, ts, t, site, mode);
             }
             K::CondWait { cv, lock } => {
                 let c = self.object_ix(cv, ObjectKind::Condvar);
                 let l = self.lock(lock);
                 self.objects[c.index()].lock.get_or_insert(l);
-                self.close_hold(l, t, LockMode::Exclusive, ts);
-                self.log(l, ts, t, site, ObjectOp::Release(LockMode::Exclusive));
+                self.release(l, ts, t, site, LockMode::Exclusive);
                 self.object_cursors[c.index()].waiters += 1;
                 self.log(c, ts, t, site, ObjectOp::CondWait);
                 let target = WaitTarget::Object(c);
@@ -922,10 +939,9 @@ impl<'t> Builder<'t> {
                 } else {
                     self.current_site(t)
                 };
-                let how = AcquireKind::CondvarWake;
-                self.open_hold(l, t, LockMode::Exclusive, how);
                 self.log(c, ts, t, site, ObjectOp::CondWake { timed_out });
-                self.log(l, ts, t, site, ObjectOp::Acquire(LockMode::Exclusive));
+                let op = ObjectOp::Acquire(LockMode::Exclusive);
+                self.take(l, ts, t, site, op, AcquireKind::CondvarWake);
                 self.run(t, ts, w, c);
             }
             K::CondNotify { cv, all } => {
@@ -1151,12 +1167,11 @@ impl<'t> Builder<'t> {
                 } else {
                     AcquireKind::Immediate
                 };
-                self.open_hold(o, t, mode, how);
-                self.log(o, ts, t, site, ObjectOp::Acquire(mode));
+                self.take(o, ts, t, site, ObjectOp::Acquire(mode), how);
             }
             K::ResourceRelease { resource, mode } => {
                 let o = self.object_ix(resource, ObjectKind::Resource(ResourceKind::Mutex));
-                self.close_hold(o, t, mode, ts);
+                self.release(o, ts, t, site, mode);
                 let waiting =
                     std::mem::take(&mut self.object_cursors[o.index()].acquired_before_release);
                 for (ats, at) in waiting {
@@ -1164,7 +1179,6 @@ impl<'t> Builder<'t> {
                         self.link(LinkKind::Release, ts, t, ats, at, Some(o));
                     }
                 }
-                self.log(o, ts, t, site, ObjectOp::Release(mode));
             }
             K::WaitCancel { object } => {
                 let o = self.object_ix(object, ObjectKind::Resource(ResourceKind::Other));

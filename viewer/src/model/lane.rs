@@ -228,6 +228,24 @@ impl<'m> Times<'m> {
     }
 }
 
+/// The first index in `lo..hi` for which `pred` is false, `pred` being true then false: a
+/// binary search over positions, for columns read through an accessor rather than a slice.
+pub(crate) fn partition_index(
+    mut lo: usize,
+    mut hi: usize,
+    mut pred: impl FnMut(usize) -> bool,
+) -> usize {
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 /// Inserts `items[k]` before the element that is `v[at[k]]` now (at the end for `v.len()`),
 /// `at` ascending, later items after earlier ones at the same place: in place, moving each
 /// element once, from the back.

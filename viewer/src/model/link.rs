@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::ids::{LinkIx, ObjectIx, TaskIx};
-use super::lane::{insert_at, TimeColumn, Times};
+use super::lane::{insert_at, partition_index, TimeColumn, Times};
 
 /// What kind of cause a link records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -109,6 +109,18 @@ impl LinkRow {
         u64::from(self.from_ts[0]) | u64::from(self.from_ts[1]) << 32
     }
 
+    /// The link this row is with its kind and effect time.
+    fn link(&self, kind: LinkKind, to_ts: u64) -> Link {
+        Link {
+            kind,
+            from_ts: self.cause_time(),
+            to_ts,
+            from_task: self.from_task,
+            to_task: self.to_task,
+            object: (self.object != NO_OBJECT).then_some(ObjectIx(self.object)),
+        }
+    }
+
     fn new(l: &Link) -> Self {
         LinkRow {
             from_ts: [l.from_ts as u32, (l.from_ts >> 32) as u32],
@@ -128,14 +140,7 @@ impl LinkTable {
     /// Link `i`, if there is one.
     pub fn get(&self, i: usize) -> Option<Link> {
         let row = self.rows.get(i)?;
-        Some(Link {
-            kind: *self.kinds.get(i)?,
-            from_ts: row.cause_time(),
-            to_ts: self.to_ts.as_times().get(i)?,
-            from_task: row.from_task,
-            to_task: row.to_task,
-            object: (row.object != NO_OBJECT).then_some(ObjectIx(row.object)),
-        })
+        Some(row.link(*self.kinds.get(i)?, self.to_ts.as_times().get(i)?))
     }
 
     /// Link `l`, which must exist, as indexing a slice.
@@ -169,8 +174,13 @@ impl LinkTable {
         self.rows[l.index()].cause_time()
     }
 
+    /// The links in order, the effect times read in one walk down their column.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = Link> + '_ {
-        (0..self.len()).map(|i| self.at(LinkIx::at(i)))
+        self.effect_times()
+            .iter()
+            .zip(&self.rows)
+            .zip(&self.kinds)
+            .map(|((to_ts, row), &kind)| row.link(kind, to_ts))
     }
 
     /// Appends `link`, which must not come before the last in [`Link::order`].
@@ -198,7 +208,7 @@ impl LinkTable {
             .iter()
             .map(|l| {
                 let key = l.order();
-                partition_point(self.len(), |i| self.at(LinkIx::at(i)).order() <= key)
+                partition_index(0, self.len(), |i| self.at(LinkIx::at(i)).order() <= key)
             })
             .collect();
         let to_ts: Vec<u64> = late.iter().map(|l| l.to_ts).collect();
@@ -221,20 +231,6 @@ impl LinkTable {
             + self.rows.capacity() * std::mem::size_of::<LinkRow>()
             + self.kinds.capacity()
     }
-}
-
-/// The first of `0..len` for which `pred` fails; `pred` holds for a prefix.
-fn partition_point(len: usize, pred: impl Fn(usize) -> bool) -> usize {
-    let (mut lo, mut hi) = (0, len);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if pred(mid) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    lo
 }
 
 #[cfg(test)]

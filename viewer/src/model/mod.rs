@@ -83,16 +83,7 @@ pub type ObjectLane<'m> = Lane<'m, ObjectEvent>;
 impl Lane<'_, SpanRow> {
     /// Span `i` with its times resolved.
     pub fn span(&self, i: usize) -> Span {
-        let row = self.row(i);
-        Span {
-            start: self.start_of(i),
-            end: self.end_of(i),
-            state: row.state(),
-            target: row.target(),
-            site: row.site(),
-            has_deadline: row.has_deadline(),
-            idle: row.is_idle(),
-        }
+        self.row(i).span(self.start_of(i), self.end_of(i))
     }
 
     /// Every span in order (one walk down the start column, not a search per span).
@@ -101,15 +92,7 @@ impl Lane<'_, SpanRow> {
         self.rows().iter().map(move |row| {
             let start = starts.next().unwrap_or(self.end());
             let end = starts.peek().copied().unwrap_or(self.end()).max(start);
-            Span {
-                start,
-                end,
-                state: row.state(),
-                target: row.target(),
-                site: row.site(),
-                has_deadline: row.has_deadline(),
-                idle: row.is_idle(),
-            }
+            row.span(start, end)
         })
     }
 

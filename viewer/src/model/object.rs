@@ -313,6 +313,16 @@ impl Serialize for ObjectEvent {
 }
 
 impl ObjectOp {
+    /// The mode of a lock this operation took, if it took one (a `try_lock` that failed did
+    /// not).
+    pub fn mode_taken(self) -> Option<LockMode> {
+        match self {
+            ObjectOp::Acquire(mode) | ObjectOp::Acquired { mode, .. } => Some(mode),
+            ObjectOp::TryLock { mode, ok: true } => Some(mode),
+            _ => None,
+        }
+    }
+
     /// The operation in [`OP_BITS`] bits: a 5-bit variant tag, its fields above it.
     fn pack(self) -> u16 {
         let (tag, fields): (u16, u16) = match self {
@@ -475,17 +485,22 @@ impl<'m> Holds<'m> {
         self.rows.is_empty()
     }
 
+    /// When hold `i` began, without assembling the rest of it.
+    pub fn start(&self, i: usize) -> u64 {
+        self.ops.start_of(self.rows[i].acquire as usize)
+    }
+
+    /// Who held it, likewise.
+    pub fn task(&self, i: usize) -> TaskIx {
+        self.ops.row(self.rows[i].acquire as usize).task
+    }
+
     /// Hold `i`, as indexing a slice.
     pub fn get(&self, i: usize) -> Hold {
         let row = self.rows[i];
         let acquire = row.acquire as usize;
         let taken = self.ops.row(acquire);
-        let mode = match taken.op() {
-            ObjectOp::Acquire(mode)
-            | ObjectOp::Acquired { mode, .. }
-            | ObjectOp::TryLock { mode, .. } => mode,
-            _ => LockMode::Exclusive,
-        };
+        let mode = taken.op().mode_taken().unwrap_or(LockMode::Exclusive);
         let start = self.ops.start_of(acquire);
         let released = row.release != HoldRow::HELD;
         let end = if released {
@@ -510,20 +525,6 @@ impl<'m> Holds<'m> {
             holds: *self,
             next: 0..self.len(),
         }
-    }
-
-    /// The number of leading holds for which `pred` holds, as [`slice::partition_point`].
-    pub fn partition_point(&self, mut pred: impl FnMut(&Hold) -> bool) -> usize {
-        let (mut lo, mut hi) = (0, self.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if pred(&self.get(mid)) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        lo
     }
 }
 

@@ -258,6 +258,19 @@ impl SpanRow {
         }
     }
 
+    /// This row as a whole [`Span`] from `start` to `end`.
+    pub(crate) fn span(&self, start: u64, end: u64) -> Span {
+        Span {
+            start,
+            end,
+            state: self.state(),
+            target: self.target(),
+            site: self.site(),
+            has_deadline: self.has_deadline(),
+            idle: self.is_idle(),
+        }
+    }
+
     /// The source site of the call that began the span (0 for running spans).
     pub fn site(&self) -> SiteIx {
         SiteIx(u32::from(self.flags >> SITE_HIGH_SHIFT) << 16 | u32::from(self.site_low))

@@ -10,6 +10,7 @@
 
 use std::ops::Range;
 
+use crate::model::lane::partition_index;
 use crate::model::Lane;
 
 /// A lane as the level-of-detail pass sees it: `len` spans sorted by start whose ends are
@@ -75,49 +76,37 @@ pub const SUMMARY_SAMPLES: usize = 16;
 /// … in this many runs of neighbouring spans.
 const SUMMARY_RUNS: usize = 4;
 
-/// The first index in `lo..hi` for which `pred` is false, `pred` being true then false.
-fn partition(mut lo: usize, mut hi: usize, pred: impl Fn(usize) -> bool) -> usize {
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if pred(mid) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    lo
-}
-
 /// The indices of the spans that intersect `[t0, t1)`: two binary searches.
 pub fn visible_range(spans: &impl SpanSeq, t0: f64, t1: f64) -> Range<usize> {
     let n = spans.len();
-    let first = partition(0, n, |i| (spans.end(i) as f64) <= t0);
-    let last = partition(first, n, |i| (spans.start(i) as f64) < t1);
+    let first = partition_index(0, n, |i| (spans.end(i) as f64) <= t0);
+    let last = partition_index(first, n, |i| (spans.start(i) as f64) < t1);
     first..last
 }
 
-/// As [`partition`], for an answer expected near `lo`: probes `lo`, `lo + 2`, `lo + 6`, … (gaps
-/// doubling) until one fails, then bisects the last gap. A summary block covers a small share of a big lane, so
-/// this stays among a few neighbouring cache lines where bisecting the whole rest of the lane
-/// would start with a miss at every step: O(log d) reads for an answer `d` rows on.
+/// As [`partition_index`], for an answer expected near `lo`: probes `lo`, `lo + 2`, `lo + 6`, …
+/// (gaps doubling) until one fails, then bisects the last gap. A summary block covers a small
+/// share of a big lane, so this stays among a few neighbouring cache lines where bisecting the
+/// whole rest of the lane would start with a miss at every step: O(log d) reads for an answer
+/// `d` rows on.
 fn gallop(lo: usize, hi: usize, pred: impl Fn(usize) -> bool) -> usize {
     let mut passed = lo;
     let mut step = 1;
     loop {
         let probe = passed.saturating_add(step - 1);
         if probe >= hi {
-            return partition(passed, hi, pred);
+            return partition_index(passed, hi, pred);
         }
         if !pred(probe) {
-            return partition(passed, probe, pred);
+            return partition_index(passed, probe, pred);
         }
         passed = probe + 1;
         step = step.saturating_mul(2);
     }
 }
 
-/// As [`partition`], from a guess of the answer: gallops up or down from `guess`, so an answer
-/// `d` rows from the guess takes O(log d) reads.
+/// As [`partition_index`], from a guess of the answer: gallops up or down from `guess`, so an
+/// answer `d` rows from the guess takes O(log d) reads.
 fn gallop_from(lo: usize, hi: usize, guess: usize, pred: impl Fn(usize) -> bool) -> usize {
     let guess = guess.clamp(lo, hi);
     if guess < hi && pred(guess) {
@@ -129,7 +118,7 @@ fn gallop_from(lo: usize, hi: usize, guess: usize, pred: impl Fn(usize) -> bool)
     while failed > lo {
         let probe = failed.saturating_sub(step).max(lo);
         if pred(probe) {
-            return partition(probe + 1, failed, pred);
+            return partition_index(probe + 1, failed, pred);
         }
         failed = probe;
         step = step.saturating_mul(2);
@@ -361,7 +350,7 @@ mod tests {
                 let pred = |k: usize| values[k] < limit;
                 assert_eq!(
                     gallop(lo, values.len(), pred),
-                    partition(lo, values.len(), pred),
+                    partition_index(lo, values.len(), pred),
                     "from {lo} for values below {limit}"
                 );
             }
@@ -377,7 +366,7 @@ mod tests {
                     let pred = |k: usize| values[k] < limit;
                     assert_eq!(
                         gallop_from(lo, values.len(), guess, pred),
-                        partition(lo, values.len(), pred),
+                        partition_index(lo, values.len(), pred),
                         "from {lo}, guess {guess}, values below {limit}"
                     );
                 }

@@ -5,6 +5,7 @@ use eframe::egui::{
     self, Align2, Color32, CornerRadius, FontId, Painter, Pos2, Rect, Stroke, StrokeKind,
 };
 
+use crate::model::lane::partition_index;
 use crate::model::{Model, ObjectIx, ObjectKind, State, TaskIx, WorkerIx};
 
 use super::describe;
@@ -340,14 +341,14 @@ fn holds(cx: &LaneCtx<'_>, doc: &Document, o: ObjectIx) {
         return;
     }
     let first = prefix.partition_point(|&e| (e as f64) <= cx.window.start);
-    let last = holds.partition_point(|h| (h.start as f64) < cx.window.end);
+    let last = partition_index(0, holds.len(), |i| (holds.start(i) as f64) < cx.window.end);
     let seq = HoldSeq(holds);
     lod::pieces_in(
         &seq,
         first..last.max(first),
         cx.ns_per_px(),
         MIN_SPAN_PX,
-        |i| holds.get(i).task,
+        |i| holds.task(i),
         |piece| {
             let (task, start, end) = match piece {
                 Piece::Span(i) => {
@@ -382,7 +383,7 @@ impl lod::SpanSeq for HoldSeq<'_> {
         self.0.len()
     }
     fn start(&self, i: usize) -> u64 {
-        self.0.get(i).start
+        self.0.start(i)
     }
     fn end(&self, i: usize) -> u64 {
         let h = self.0.get(i);
