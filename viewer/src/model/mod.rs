@@ -60,7 +60,7 @@ use weft_recorder::format::{Header, Loss, Site, StreamedTrace, Trace};
 use idmap::IdMap;
 pub use ids::{LinkIx, ObjectIx, SelectIx, SiteIx, TaskIx, WorkerIx};
 use lane::{Grouped, GroupedLanes};
-pub use lane::{Lane, Times, TimesIter};
+pub use lane::{Lane, NearTimes, Times, TimesIter};
 use link::LinkTable;
 pub use link::{Link, LinkKind};
 use object::HoldRow;

@@ -8,10 +8,11 @@
 //! about `min_px` wide, coloured by the category that covers most of it. The next block starts
 //! at a binary-searched index, so a lane costs O(pixels × log n) however many spans it holds.
 
+use std::marker::PhantomData;
 use std::ops::Range;
 
 use crate::model::lane::partition_index;
-use crate::model::Lane;
+use crate::model::{Lane, NearTimes};
 
 /// A lane as the level-of-detail pass sees it: `len` spans sorted by start whose ends are
 /// sorted too (they do not overlap). The model's `Lane` is one; tests use plain slices.
@@ -32,21 +33,47 @@ pub trait SpanSeq {
     }
 }
 
-impl<R: Copy> SpanSeq for Lane<'_, R> {
+/// A model lane as a [`SpanSeq`]. Its start times are read through [`NearTimes`]: the pass
+/// reads rows close to one another, so most reads skip the search for their 4.3 s epoch.
+pub struct LaneSpans<'m, R> {
+    starts: NearTimes<'m>,
+    end: u64,
+    len: usize,
+    _rows: PhantomData<&'m [R]>,
+}
+
+impl<'m, R: Copy> LaneSpans<'m, R> {
+    /// The spans of `lane`.
+    pub fn new(lane: &Lane<'m, R>) -> Self {
+        LaneSpans {
+            starts: NearTimes::new(lane.starts()),
+            end: lane.end(),
+            len: lane.len(),
+            _rows: PhantomData,
+        }
+    }
+}
+
+impl<R: Copy> SpanSeq for LaneSpans<'_, R> {
     fn len(&self) -> usize {
-        Lane::len(self)
+        self.len
     }
     fn start(&self, i: usize) -> u64 {
-        self.start_of(i)
+        match self.starts.get(i) {
+            Some(ts) => ts,
+            None => panic!("row {i} of a lane of {} rows", self.len),
+        }
     }
     fn end(&self, i: usize) -> u64 {
-        self.end_of(i)
+        self.starts
+            .get(i + 1)
+            .unwrap_or(self.end)
+            .max(self.start(i))
     }
     fn len_ns(&self, i: usize) -> u64 {
-        let starts = self.starts();
-        match (starts.get(i), starts.get(i + 1)) {
+        match (self.starts.get(i), self.starts.get(i + 1)) {
             (Some(start), Some(next)) => next.saturating_sub(start),
-            (Some(start), None) => Lane::end(self).saturating_sub(start),
+            (Some(start), None) => self.end.saturating_sub(start),
             _ => 0,
         }
     }
@@ -213,9 +240,12 @@ fn dominant<K: Copy + PartialEq>(
             return first + k;
         }
         let s = k / run;
-        let offset = s.wrapping_mul(0x9e37_79b9) >> 7;
-        // `len` > SUMMARY_SAMPLES, so a stride holds a whole run.
-        first + s * stride + offset % (stride + 1 - run) + k % run
+        // A fixed 32-bit hash of the stride, scaled into the stride's free room by a multiply
+        // (a division here was a tenth of the whole pass). `len` > SUMMARY_SAMPLES, so a
+        // stride holds a whole run.
+        let hash = u128::from((s as u32).wrapping_mul(0x9e37_79b9));
+        let offset = ((hash * (stride + 1 - run) as u128) >> 32) as usize;
+        first + s * stride + offset + k % run
     });
     // On the stack: a frame zoomed out over millions of spans makes tens of thousands of
     // blocks, each of which would otherwise allocate. There are at most as many keys as samples.

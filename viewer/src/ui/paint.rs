@@ -109,7 +109,7 @@ pub fn task_lane(cx: &LaneCtx<'_>, doc: &Document, t: TaskIx, selection: Option<
     let lane = model.timeline(t);
     let fact = doc.facts.get(t.index()).copied().unwrap_or_default();
     lod::pieces(
-        &lane,
+        &lod::LaneSpans::new(&lane),
         cx.window.start,
         cx.window.end,
         cx.ns_per_px(),
@@ -243,7 +243,7 @@ fn marks(cx: &LaneCtx<'_>, model: &Model, t: TaskIx) {
 pub fn worker_lane(cx: &LaneCtx<'_>, model: &Model, w: WorkerIx) {
     let lane = model.worker_lane(w);
     lod::pieces(
-        &lane,
+        &lod::LaneSpans::new(&lane),
         cx.window.start,
         cx.window.end,
         cx.ns_per_px(),
@@ -286,7 +286,7 @@ pub fn object_lane(cx: &LaneCtx<'_>, doc: &Document, o: ObjectIx) {
     let full = (cx.rect.height() - 4.0) * level_share;
     let bottom = cx.rect.bottom() - 2.0;
     lod::pieces(
-        &events,
+        &lod::LaneSpans::new(&events),
         cx.window.start,
         cx.window.end,
         cx.ns_per_px(),

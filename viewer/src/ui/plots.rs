@@ -173,7 +173,7 @@ pub fn queue_depth(
     let ns_per_px = window.ns_per_px(width);
     let mut points: Vec<[f64; 2]> = Vec::new();
     lod::pieces(
-        &events,
+        &lod::LaneSpans::new(&events),
         window.start,
         window.end,
         ns_per_px,
