@@ -6,20 +6,21 @@
 //! actually present before anything is allocated for it.
 //!
 //! Frames are read in file order (a damaged frame decides where the next one starts); their
-//! event chunks are kept encoded and checked afterwards, in parallel, and the events come out
-//! of a [`StreamedTrace`] one at a time in time order — all of them at once only for callers of
-//! `read_*`, which collect them into [`Trace::events`].
+//! event chunks are kept encoded, and the events come out of a [`StreamedTrace`] one at a time
+//! in time order, each checked as it is decoded — all of them at once only for callers of
+//! `read_*`, which collect them into [`Trace::events`] with the complete [`Loss`].
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use super::codec::ChunkError;
-use super::stream::{EncodedChunks, FoundChunk, StreamedTrace, TimeOrderedEvents};
+use super::stream::{
+    ChunkDamage, ChunkStop, EncodedChunks, FoundChunk, StreamedTrace, TimeOrderedEvents,
+};
 use super::{
-    Batch, End, Header, Site, Trace, WorkerInfo, FLAG_ZSTD, FORMAT_VERSION, FRAME_BATCH, FRAME_END,
-    FRAME_HEADER, FRAME_HEADER_LEN, FRAME_MARKER, MAGIC, MAX_FRAME_LEN, MAX_PAYLOAD_LEN,
+    Batch, End, Header, Loss, Site, Trace, WorkerInfo, FLAG_ZSTD, FORMAT_VERSION, FRAME_BATCH,
+    FRAME_END, FRAME_HEADER, FRAME_HEADER_LEN, FRAME_MARKER, MAGIC, MAX_FRAME_LEN, MAX_PAYLOAD_LEN,
 };
 
 /// Why a file could not be read as a trace at all.
@@ -447,6 +448,7 @@ impl Decoder<'_> {
                 worker: slot as u32,
                 task: chunk.task,
                 first_ts: chunk.first_ts,
+                claimed: chunk.count,
                 buffer,
                 bytes: start..bytes.len(),
                 note_at: self.trace.loss.notes.len(),
@@ -473,31 +475,58 @@ impl Decoder<'_> {
     }
 
     fn finish(mut self) -> StreamedTrace {
-        // Every chunk is checked before the notes are summed up, as they were when each chunk
-        // was decoded with its batch: a chunk that stops early is a damaged frame.
         self.chunks.task_deltas = self.trace.header.format_version >= 2;
-        let checked = self.chunks.check();
-        let mut notes = Vec::with_capacity(self.trace.loss.notes.len());
-        let mut earlier = std::mem::take(&mut self.trace.loss.notes).into_iter();
+        let account = LossAccount {
+            frames: std::mem::take(&mut self.trace.loss),
+            end: self.end,
+            dropped_from_batches: self.dropped_from_batches,
+            next_seq: self.next_seq,
+        };
+        let _ = self.what;
+        let events = TimeOrderedEvents::new(self.chunks, self.trace.workers.len(), account);
+        self.trace.loss = events.loss();
+        StreamedTrace::new(self.trace, events)
+    }
+}
+
+/// What reading the frames found a trace to have lost, to be completed by the chunks found
+/// damaged as their events are decoded (see [`TimeOrderedEvents::loss`]).
+pub(crate) struct LossAccount {
+    /// The frames' losses and notes, before the summary notes.
+    frames: Loss,
+    end: Option<End>,
+    dropped_from_batches: u64,
+    next_seq: u64,
+}
+
+impl LossAccount {
+    /// The loss with `damage` counted: each damaged chunk is a damaged frame, its note in the
+    /// chunk's place among the others (as if each chunk had been decoded with its batch), then
+    /// the sums.
+    pub(crate) fn complete(&self, damage: &[ChunkDamage]) -> Loss {
+        let mut loss = self.frames.clone();
+        let mut damage = damage.to_vec();
+        damage.sort_by_key(|d| d.chunk);
+        let mut notes = Vec::with_capacity(loss.notes.len() + damage.len() + 4);
+        let mut earlier = std::mem::take(&mut loss.notes).into_iter();
         let mut taken = 0;
-        for (found, summary) in self.chunks.found.iter().zip(&checked) {
-            let Some(error) = summary.error else { continue };
-            notes.extend(earlier.by_ref().take(found.note_at - taken));
-            taken = found.note_at;
-            let why = match error {
-                ChunkError::Truncated => "ends inside an event",
-                ChunkError::Invalid => "holds an invalid event",
+        for d in &damage {
+            notes.extend(earlier.by_ref().take(d.note_at.saturating_sub(taken)));
+            taken = taken.max(d.note_at);
+            let why = match d.why {
+                ChunkStop::Truncated => "ends inside an event",
+                ChunkStop::Invalid => "holds an invalid event",
+                ChunkStop::PastNextChunk => "runs past the start of the worker's next chunk",
             };
-            self.trace.loss.corrupt_frames += 1;
+            loss.corrupt_frames += 1;
             notes.push(format!(
                 "a chunk of worker {} {why}: kept its first {} events",
-                found.worker, summary.events
+                d.worker, d.kept
             ));
         }
         notes.extend(earlier);
-        self.trace.loss.notes = notes;
+        loss.notes = notes;
 
-        let loss = &mut self.trace.loss;
         match &self.end {
             Some(end) => {
                 loss.clean_end = true;
@@ -533,8 +562,6 @@ impl Decoder<'_> {
                 loss.missing_batches
             ));
         }
-        let _ = self.what;
-        let events = TimeOrderedEvents::new(self.chunks, &checked, self.trace.workers.len());
-        StreamedTrace::new(self.trace, events)
+        loss
     }
 }

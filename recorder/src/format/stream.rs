@@ -3,11 +3,17 @@
 //! Why: decoding a whole file into a `Vec<Event>` costs about 48 bytes an event — twice, while
 //! the per-worker lists are merged — where the encoded chunks take about 5. A consumer that
 //! indexes events as they come (the viewer's model) needs each event once, in time order, and
-//! never the list. So the reader keeps each batch's chunk bytes, checks every chunk once (in
-//! parallel: a chunk decodes on its own) to learn how many events it holds, where it stops if
-//! damaged, and its first and last timestamps, and [`TimeOrderedEvents`] then merges the
-//! workers' chunk sequences by time, decoding each event as it is taken and freeing a batch's
-//! bytes once all its events are out.
+//! never the list. So the reader keeps each batch's chunk bytes and [`TimeOrderedEvents`]
+//! merges the workers' chunk sequences by time, decoding each event as it is taken and freeing
+//! a batch's bytes once all its events are out.
+//!
+//! Each event is checked as it is decoded, not in a pass of its own beforehand (that pass
+//! decoded every event twice, a sixth of a load): the writer puts a worker's chunks in time
+//! order, each starting no earlier than the last event of the one before, so a worker whose
+//! chunks' first timestamps ascend is merged as it goes, and a chunk found damaged (cut inside
+//! an event, an invalid event, an event past the start of the worker's next chunk) ends there.
+//! What was lost that way is known once its events have been taken: see
+//! [`TimeOrderedEvents::loss`].
 //!
 //! The order is the one [`Trace::events`] has always had: by timestamp, ties to the lower
 //! worker, a worker's events in recorded order. A damaged or hostile file can repeat or reorder
@@ -17,12 +23,13 @@
 use std::ops::{ControlFlow, Range};
 
 use super::codec::{ChunkCursor, ChunkDecoder, ChunkError};
-use super::Trace;
+use super::read::LossAccount;
+use super::{Loss, Trace};
 use crate::event::{attribute, attribute_raw, Event, EventKind, TaskId};
 
-/// A trace read with its events still encoded: its tables and the account of its losses are
-/// complete, its events decode one at a time, in time order, from [`StreamedTrace::into_parts`].
-/// Make one with [`open_file`](super::open_file) and friends.
+/// A trace read with its events still encoded: its tables are complete and its events decode
+/// one at a time, in time order, from [`StreamedTrace::into_parts`]. Make one with
+/// [`open_file`](super::open_file) and friends.
 pub struct StreamedTrace {
     tables: Trace,
     events: TimeOrderedEvents,
@@ -33,14 +40,17 @@ impl StreamedTrace {
         StreamedTrace { tables, events }
     }
 
-    /// The header, strings, sites, workers and loss (its `events` is empty).
+    /// The header, strings, sites, workers and loss (its `events` is empty). The loss is what
+    /// reading the frames found; damage inside chunks is found as their events are decoded
+    /// (see [`TimeOrderedEvents::loss`]).
     pub fn tables(&self) -> &Trace {
         &self.tables
     }
 
-    /// How many events the trace holds (exact: every chunk was checked).
+    /// How many events the trace holds, as its chunks declare them: exact for an undamaged
+    /// file; a damaged chunk yields fewer, and the loss says so.
     pub fn event_count(&self) -> u64 {
-        self.events.len() as u64
+        self.events.expected() as u64
     }
 
     /// The tables (with no events) and the events, to be taken in time order.
@@ -48,11 +58,14 @@ impl StreamedTrace {
         (self.tables, self.events)
     }
 
-    /// Decodes every event into [`Trace::events`]: what [`read_file`](super::read_file)
-    /// returns.
+    /// Decodes every event into [`Trace::events`], with the complete loss: what
+    /// [`read_file`](super::read_file) returns.
     pub fn into_trace(self) -> Trace {
-        let (mut trace, events) = self.into_parts();
-        trace.events = events.collect();
+        let (mut trace, mut events) = self.into_parts();
+        let mut all = Vec::with_capacity(events.expected());
+        all.extend(events.by_ref());
+        trace.events = all;
+        trace.loss = events.loss();
         trace
     }
 }
@@ -77,6 +90,8 @@ pub(crate) struct FoundChunk {
     /// The task running on the worker when the chunk starts.
     pub task: TaskId,
     pub first_ts: u64,
+    /// How many events the writer says it holds: what the merge expects, not what it trusts.
+    pub claimed: u32,
     /// Where its bytes are.
     pub buffer: usize,
     pub bytes: Range<usize>,
@@ -84,136 +99,64 @@ pub(crate) struct FoundChunk {
     pub note_at: usize,
 }
 
-/// What checking a chunk found.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct ChunkSummary {
-    /// Events that decode, from the start.
-    pub events: u32,
-    /// Why it stopped before its end, if it did.
-    pub error: Option<ChunkError>,
-    /// Timestamps of its first and last event (meaningless when `events` is 0).
-    pub first_ts: u64,
-    pub last_ts: u64,
+/// A chunk that ended before its bytes did, found as its events were decoded.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ChunkDamage {
+    /// Its place among the file's chunks.
+    pub chunk: usize,
+    /// How many loss notes came before it (see [`FoundChunk::note_at`]).
+    pub note_at: usize,
+    pub worker: u32,
+    pub why: ChunkStop,
+    /// Events taken from it before the damage.
+    pub kept: u32,
+}
+
+/// Why a chunk ended early.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ChunkStop {
+    /// Its bytes end inside an event.
+    Truncated,
+    /// An event does not decode to a valid one.
+    Invalid,
+    /// An event is later than the start of the worker's next chunk, which no writer does.
+    PastNextChunk,
+}
+
+impl From<ChunkError> for ChunkStop {
+    fn from(e: ChunkError) -> Self {
+        match e {
+            ChunkError::Truncated => ChunkStop::Truncated,
+            ChunkError::Invalid => ChunkStop::Invalid,
+        }
+    }
 }
 
 /// Events decoded ahead per worker, and in all (fewer per worker when there are many).
 const LANE_DECODED_AHEAD: usize = 256;
 const LANES_DECODED_AHEAD: usize = 1 << 16;
 
-/// Events per block handed from the decoding thread to the consumer, and blocks in flight.
-const AHEAD_BLOCK: usize = 4096;
-const AHEAD_BLOCKS: usize = 4;
+/// Events per block handed from the decoding thread to the consumer, and blocks in flight:
+/// big blocks, because each hand-over may wake a sleeping thread (4 096 took 1.04× as long).
+const AHEAD_BLOCK: usize = 16384;
+const AHEAD_BLOCKS: usize = 3;
 
-/// Below this many chunk bytes, checking on one thread costs less than starting others.
-const PARALLEL_CHECK_BYTES: usize = 1 << 20;
+/// Every event takes at least this many bytes (a head byte and a time delta): a chunk's bytes
+/// bound its events whatever it claims.
+const MIN_EVENT_BYTES: usize = 2;
 
-impl EncodedChunks {
-    fn data(&self, chunk: &FoundChunk) -> &[u8] {
-        self.buffers
-            .get(chunk.buffer)
-            .and_then(|b| b.get(chunk.bytes.clone()))
-            .unwrap_or(&[])
-    }
-
-    /// Checks every chunk: how many events decode, where and why it stops, its first and last
-    /// timestamps. Chunks decode independently, so this runs on every core.
-    pub fn check(&self) -> Vec<ChunkSummary> {
-        let mut summaries = vec![ChunkSummary::default(); self.found.len()];
-        let total: usize = self.found.iter().map(|c| c.bytes.len()).sum();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        if threads < 2 || total < PARALLEL_CHECK_BYTES {
-            for (chunk, summary) in self.found.iter().zip(&mut summaries) {
-                *summary = summarize(self.data(chunk), chunk.first_ts, self.task_deltas);
-            }
-            return summaries;
-        }
-        // Contiguous shares of about equal bytes.
-        let share = total.div_ceil(threads);
-        let mut parts = Vec::with_capacity(threads);
-        let (mut from, mut bytes) = (0, 0);
-        for (i, chunk) in self.found.iter().enumerate() {
-            bytes += chunk.bytes.len();
-            if bytes >= share {
-                parts.push(from..i + 1);
-                from = i + 1;
-                bytes = 0;
-            }
-        }
-        if from < self.found.len() {
-            parts.push(from..self.found.len());
-        }
-        let all_started = std::thread::scope(|scope| {
-            let mut rest = summaries.as_mut_slice();
-            let mut offset = 0;
-            for part in parts {
-                let (mine, others) = rest.split_at_mut(part.end - offset);
-                rest = others;
-                offset = part.end;
-                let found = &self.found[part];
-                let work = move || {
-                    for (chunk, summary) in found.iter().zip(mine) {
-                        *summary = summarize(self.data(chunk), chunk.first_ts, self.task_deltas);
-                    }
-                };
-                // The last share is this thread's; a thread that cannot be started is too.
-                if offset == self.found.len() {
-                    work();
-                } else if std::thread::Builder::new()
-                    .spawn_scoped(scope, work)
-                    .is_err()
-                {
-                    return false;
-                }
-            }
-            true
-        });
-        if all_started {
-            return summaries;
-        }
-        self.found
-            .iter()
-            .map(|chunk| summarize(self.data(chunk), chunk.first_ts, self.task_deltas))
-            .collect()
-    }
-}
-
-fn summarize(data: &[u8], first_ts: u64, task_deltas: bool) -> ChunkSummary {
-    let mut summary = ChunkSummary::default();
-    let mut cursor = ChunkCursor::new(first_ts, task_deltas);
-    while let Some(next) = cursor.next_raw(data) {
-        let valid = next.and_then(|(ts, _, raw)| match EventKind::from_raw(raw) {
-            Some(_) => Ok(ts),
-            None => Err(ChunkError::Invalid),
-        });
-        match valid {
-            Ok(ts) => {
-                if summary.events == 0 {
-                    summary.first_ts = ts;
-                }
-                summary.last_ts = ts;
-                summary.events += 1;
-                if summary.events == u32::MAX {
-                    // No writer puts this many events in a chunk; keep the count exact.
-                    summary.error = Some(ChunkError::Invalid);
-                    break;
-                }
-            }
-            Err(e) => {
-                summary.error = Some(e);
-                break;
-            }
-        }
-    }
-    summary
-}
-
-/// A chunk to be merged: where its bytes are and how many events to take from it.
+/// A chunk to be merged: where its bytes are and how late its events may be.
 struct QueuedChunk {
     buffer: usize,
     bytes: Range<usize>,
     first_ts: u64,
     task: TaskId,
-    events: u32,
+    /// The first timestamp of the worker's next chunk (`u64::MAX` for its last): no event of
+    /// this one is later.
+    until_ts: u64,
+    /// Its place among the file's chunks and its loss notes' (see [`FoundChunk`]).
+    chunk: usize,
+    note_at: usize,
 }
 
 /// One worker's events, in time order.
@@ -222,10 +165,10 @@ struct WorkerEvents {
     /// Chunks in order, when they are in time order one after the other.
     chunks: Vec<QueuedChunk>,
     next_chunk: usize,
-    /// The chunk being decoded and how many of its events remain.
+    /// The chunk being decoded and how many of its events were taken.
     cursor: ChunkCursor,
     current: Option<usize>,
-    left_in_chunk: u32,
+    taken_in_chunk: u32,
     /// The task running on the worker, as attribution goes.
     task: TaskId,
     /// Events decoded ahead of the merge, the next at `next_ready`: a few at a time from the
@@ -238,18 +181,24 @@ struct WorkerEvents {
 }
 
 /// Every event of a trace in time order (ties to the lower worker, a worker's events in
-/// recorded order), decoded as it is taken: an iterator of exactly
-/// [`StreamedTrace::event_count`] events.
+/// recorded order), decoded as it is taken: [`StreamedTrace::event_count`] events unless the
+/// file is damaged, then [`TimeOrderedEvents::loss`] says what was lost.
 pub struct TimeOrderedEvents {
     buffers: Vec<Vec<u8>>,
     users: Vec<u32>,
     workers: Vec<WorkerEvents>,
     tree: LoserTree,
-    remaining: usize,
+    /// Events the chunks declare and not taken yet, and at most how many their bytes hold.
+    expected: usize,
+    at_most: usize,
+    /// Chunks that ended early so far.
+    damage: Vec<ChunkDamage>,
+    /// What the frames lost, to which damaged chunks add.
+    account: LossAccount,
 }
 
 impl TimeOrderedEvents {
-    pub(crate) fn new(chunks: EncodedChunks, summaries: &[ChunkSummary], workers: usize) -> Self {
+    pub(crate) fn new(chunks: EncodedChunks, workers: usize, account: LossAccount) -> Self {
         let EncodedChunks {
             mut buffers,
             mut users,
@@ -258,14 +207,9 @@ impl TimeOrderedEvents {
         } = chunks;
         let mut per_worker: Vec<Vec<(usize, &FoundChunk)>> =
             (0..workers).map(|_| Vec::new()).collect();
-        let mut remaining = 0usize;
         for (i, chunk) in found.iter().enumerate() {
-            let events = summaries.get(i).map_or(0, |s| s.events);
             match per_worker.get_mut(chunk.worker as usize) {
-                Some(list) if events > 0 => {
-                    list.push((i, chunk));
-                    remaining += events as usize;
-                }
+                Some(list) if !chunk.bytes.is_empty() => list.push((i, chunk)),
                 _ => release(&mut buffers, &mut users, chunk.buffer),
             }
         }
@@ -274,20 +218,22 @@ impl TimeOrderedEvents {
         let active = per_worker.iter().filter(|list| !list.is_empty()).count();
         let mut lanes = Vec::with_capacity(active);
         let batch = (LANES_DECODED_AHEAD / active.max(1)).clamp(1, LANE_DECODED_AHEAD);
+        let (mut expected, mut at_most) = (0usize, 0usize);
+        let mut damage = Vec::new();
         for (worker, list) in per_worker.into_iter().enumerate() {
             if list.is_empty() {
                 continue;
             }
             let in_order = list
                 .windows(2)
-                .all(|pair| summaries[pair[0].0].last_ts <= summaries[pair[1].0].first_ts);
+                .all(|pair| pair[0].1.first_ts <= pair[1].1.first_ts);
             let mut lane = WorkerEvents {
                 worker: worker as u32,
                 chunks: Vec::new(),
                 next_chunk: 0,
                 cursor: ChunkCursor::new(0, task_deltas),
                 current: None,
-                left_in_chunk: 0,
+                taken_in_chunk: 0,
                 task: 0,
                 ready: Vec::new(),
                 next_ready: 0,
@@ -296,23 +242,27 @@ impl TimeOrderedEvents {
             if in_order {
                 lane.chunks = list
                     .iter()
-                    .map(|&(i, c)| QueuedChunk {
-                        buffer: c.buffer,
-                        bytes: c.bytes.clone(),
-                        first_ts: c.first_ts,
-                        task: c.task,
-                        events: summaries[i].events,
+                    .enumerate()
+                    .map(|(k, &(i, c))| {
+                        let bound = c.bytes.len() / MIN_EVENT_BYTES;
+                        expected = expected.saturating_add((c.claimed as usize).min(bound));
+                        at_most = at_most.saturating_add(bound);
+                        QueuedChunk {
+                            buffer: c.buffer,
+                            bytes: c.bytes.clone(),
+                            first_ts: c.first_ts,
+                            task: c.task,
+                            until_ts: list.get(k + 1).map_or(u64::MAX, |next| next.1.first_ts),
+                            chunk: i,
+                            note_at: c.note_at,
+                        }
                     })
                     .collect();
             } else {
                 // The writer keeps each worker's chunks in time order, but a damaged or hostile
                 // file can repeat or reorder them. Stable: equal timestamps keep their recorded
                 // order.
-                let mut events = Vec::with_capacity(
-                    list.iter()
-                        .map(|&(i, _)| summaries[i].events as usize)
-                        .sum(),
-                );
+                let mut events = Vec::new();
                 for &(i, c) in &list {
                     let data = buffers
                         .get(c.buffer)
@@ -320,23 +270,39 @@ impl TimeOrderedEvents {
                         .unwrap_or(&[]);
                     let mut dec = ChunkDecoder::new(data, c.first_ts, task_deltas);
                     let mut task = c.task;
-                    for _ in 0..summaries[i].events {
-                        let Some(Ok((ts, site, kind))) = dec.next_event() else {
-                            break;
-                        };
-                        let (owner, running) = attribute(task, &kind);
-                        task = running;
-                        events.push(Event {
-                            ts,
+                    let mut kept = 0u32;
+                    let stop = loop {
+                        match dec.next_event() {
+                            None => break None,
+                            Some(Err(e)) => break Some(ChunkStop::from(e)),
+                            Some(Ok((ts, site, kind))) => {
+                                let (owner, running) = attribute(task, &kind);
+                                task = running;
+                                kept = kept.saturating_add(1);
+                                events.push(Event {
+                                    ts,
+                                    worker: worker as u32,
+                                    task: owner,
+                                    site,
+                                    kind,
+                                });
+                            }
+                        }
+                    };
+                    if let Some(why) = stop {
+                        damage.push(ChunkDamage {
+                            chunk: i,
+                            note_at: c.note_at,
                             worker: worker as u32,
-                            task: owner,
-                            site,
-                            kind,
+                            why,
+                            kept,
                         });
                     }
                     release(&mut buffers, &mut users, c.buffer);
                 }
                 events.sort_by_key(|e| e.ts);
+                expected = expected.saturating_add(events.len());
+                at_most = at_most.saturating_add(events.len());
                 lane.ready = events;
             }
             lanes.push(lane);
@@ -346,7 +312,10 @@ impl TimeOrderedEvents {
             users,
             tree: LoserTree::new(lanes.len()),
             workers: lanes,
-            remaining,
+            expected,
+            at_most,
+            damage,
+            account,
         };
         for w in 0..merged.workers.len() {
             if merged.workers[w].ready.is_empty() {
@@ -358,22 +327,36 @@ impl TimeOrderedEvents {
         merged
     }
 
+    /// How many events are still to come, as the chunks declare them (exact for an undamaged
+    /// file).
+    pub fn expected(&self) -> usize {
+        self.expected
+    }
+
+    /// What the trace lost: the frames' losses (as in [`StreamedTrace::tables`]) and every
+    /// chunk found damaged so far — all of them once every event has been taken.
+    pub fn loss(&self) -> Loss {
+        self.account.complete(&self.damage)
+    }
+
     /// Hands every event, in order, to `visit` until it breaks, decoding and merging on
     /// another thread meanwhile when the machine has a core for it — so a consumer as costly
     /// as the decoder (the viewer's model) takes about half the time. Events cross in blocks,
-    /// a few of them in flight, so the memory this takes is small and fixed.
+    /// a few of them in flight, so the memory this takes is small and fixed. Returns how the
+    /// visit ended and the trace's loss (see [`TimeOrderedEvents::loss`]).
     pub fn for_each_decoded_ahead(
         mut self,
         mut visit: impl FnMut(Event) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
+    ) -> (ControlFlow<()>, Loss) {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if cores < 2 || self.remaining < 2 * AHEAD_BLOCK {
-            return self.try_for_each(visit);
+        if cores < 2 || self.expected < 2 * AHEAD_BLOCK {
+            let flow = self.try_for_each(visit);
+            return (flow, self.loss());
         }
         std::thread::scope(|scope| {
             let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Vec<Event>>(AHEAD_BLOCKS);
             let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<Event>>();
-            scope.spawn(move || loop {
+            let decoder = scope.spawn(move || loop {
                 let mut block = empty_rx
                     .try_recv()
                     .unwrap_or_else(|_| Vec::with_capacity(AHEAD_BLOCK));
@@ -382,19 +365,28 @@ impl TimeOrderedEvents {
                 // An empty block ends the stream; a closed channel means the visitor stopped.
                 let last = block.is_empty();
                 if full_tx.send(block).is_err() || last {
-                    return;
+                    return self.loss();
                 }
             });
-            for block in full_rx.iter() {
-                if block.is_empty() {
-                    break;
+            let mut take_all = || {
+                for block in full_rx.iter() {
+                    if block.is_empty() {
+                        break;
+                    }
+                    for &event in &block {
+                        visit(event)?;
+                    }
+                    let _ = empty_tx.send(block);
                 }
-                for &event in &block {
-                    visit(event)?;
-                }
-                let _ = empty_tx.send(block);
-            }
-            ControlFlow::Continue(())
+                ControlFlow::Continue(())
+            };
+            let flow = take_all();
+            // A visitor that stopped early lets the decoder see the channel closed.
+            drop(full_rx);
+            let loss = decoder
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (flow, loss)
         })
     }
 
@@ -408,7 +400,7 @@ impl TimeOrderedEvents {
         lane.ready.clear();
         lane.next_ready = 0;
         while lane.ready.len() < lane.batch {
-            match decode_next(lane, &mut self.buffers, &mut self.users) {
+            match decode_next(lane, &mut self.buffers, &mut self.users, &mut self.damage) {
                 Some(event) => lane.ready.push(event),
                 None => break,
             }
@@ -424,20 +416,21 @@ impl TimeOrderedEvents {
     }
 }
 
-/// The next event of a worker's chunks, moving on to the next chunk when one is done and
-/// freeing a batch's bytes when their last chunk is.
+/// The next event of a worker's chunks, moving on to the next chunk when one is done (noting
+/// it in `damage` if it ended early) and freeing a batch's bytes when their last chunk is.
 #[inline]
 fn decode_next(
     lane: &mut WorkerEvents,
     buffers: &mut [Vec<u8>],
     users: &mut [u32],
+    damage: &mut Vec<ChunkDamage>,
 ) -> Option<Event> {
     loop {
         let Some(c) = lane.current else {
             let chunk = lane.chunks.get(lane.next_chunk)?;
             lane.current = Some(lane.next_chunk);
             lane.next_chunk += 1;
-            lane.left_in_chunk = chunk.events;
+            lane.taken_in_chunk = 0;
             lane.task = chunk.task;
             lane.cursor.reset(chunk.first_ts);
             continue;
@@ -447,33 +440,40 @@ fn decode_next(
             .get(chunk.buffer)
             .and_then(|b| b.get(chunk.bytes.clone()))
             .unwrap_or(&[]);
-        let decoded = match lane.left_in_chunk {
-            0 => None,
-            _ => lane.cursor.next_raw(data).and_then(Result::ok),
+        let stop = match lane.cursor.next_raw(data) {
+            None => None,
+            Some(Err(e)) => Some(ChunkStop::from(e)),
+            Some(Ok((ts, _, _))) if ts > chunk.until_ts => Some(ChunkStop::PastNextChunk),
+            Some(Ok((ts, site, raw))) => {
+                let (owner, running) = attribute_raw(lane.task, &raw);
+                match EventKind::from_raw(raw) {
+                    Some(kind) => {
+                        lane.task = running;
+                        lane.taken_in_chunk = lane.taken_in_chunk.saturating_add(1);
+                        return Some(Event {
+                            ts,
+                            worker: lane.worker,
+                            task: owner,
+                            site,
+                            kind,
+                        });
+                    }
+                    None => Some(ChunkStop::Invalid),
+                }
+            }
         };
-        lane.left_in_chunk = lane.left_in_chunk.saturating_sub(1);
-        if decoded.is_none() || lane.left_in_chunk == 0 {
-            // Done with the chunk (the check counted the events that decode, so `None` here
-            // would only mean an empty chunk).
-            release(buffers, users, chunk.buffer);
-            lane.current = None;
-            lane.left_in_chunk = 0;
-        }
-        // The check ran the same `from_raw` over these bytes and counted only events it took.
-        if let Some((ts, site, raw)) = decoded {
-            let (owner, running) = attribute_raw(lane.task, &raw);
-            let Some(kind) = EventKind::from_raw(raw) else {
-                continue; // unreachable: see above
-            };
-            lane.task = running;
-            return Some(Event {
-                ts,
+        // Done with the chunk: at the end of its bytes, or where it is damaged.
+        if let Some(why) = stop {
+            damage.push(ChunkDamage {
+                chunk: chunk.chunk,
+                note_at: chunk.note_at,
                 worker: lane.worker,
-                task: owner,
-                site,
-                kind,
+                why,
+                kept: lane.taken_in_chunk,
             });
         }
+        release(buffers, users, chunk.buffer);
+        lane.current = None;
     }
 }
 
@@ -502,16 +502,16 @@ impl Iterator for TimeOrderedEvents {
         }
         self.set_key(w);
         self.tree.replay(w);
-        self.remaining = self.remaining.saturating_sub(1);
+        self.expected = self.expected.saturating_sub(1);
+        self.at_most = self.at_most.saturating_sub(1);
         Some(event)
     }
 
+    /// At most what the chunks' bytes can hold: what they declare is not trusted here.
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.remaining, Some(self.remaining))
+        (0, Some(self.at_most))
     }
 }
-
-impl ExactSizeIterator for TimeOrderedEvents {}
 
 /// Merge order: timestamp, then leaf (the workers with events, in worker order), packed so one
 /// compare decides. Any event's key is below `EXHAUSTED`, even at timestamp `u64::MAX`.
@@ -609,7 +609,10 @@ mod tests {
     use std::ops::ControlFlow;
 
     use crate::event::{Event, EventKind};
-    use crate::format::{open_bytes, read_bytes, Header, TraceWriter};
+    use crate::format::{
+        codec_encoder, open_bytes, read_bytes, Batch, Chunk, End, FrameWriter, Header, Loss,
+        TraceWriter, WorkerRecord, FORMAT_VERSION,
+    };
     use crate::synth::{generate, SynthConfig};
 
     /// Three workers whose events interleave and tie, written across several batches.
@@ -653,7 +656,7 @@ mod tests {
         let stream = open_bytes(&bytes).expect("a trace");
         assert_eq!(stream.event_count(), written.len() as u64);
         let (_, events) = stream.into_parts();
-        assert_eq!(events.len(), written.len());
+        assert_eq!(events.expected(), written.len());
         let got: Vec<(u32, u64, u64)> = events.map(|e| (e.worker, e.ts, msg(&e))).collect();
         assert_eq!(got, written);
     }
@@ -699,16 +702,17 @@ mod tests {
         let whole = read_bytes(&bytes).expect("a trace");
         let mut ahead = Vec::new();
         let (_, events) = open_bytes(&bytes).expect("a trace").into_parts();
-        let flow = events.for_each_decoded_ahead(|e| {
+        let (flow, loss) = events.for_each_decoded_ahead(|e| {
             ahead.push(e);
             ControlFlow::Continue(())
         });
         assert_eq!(flow, ControlFlow::Continue(()));
         assert_eq!(ahead, whole.events);
+        assert_eq!(loss, whole.loss);
 
         let mut seen = 0;
         let (_, events) = open_bytes(&bytes).expect("a trace").into_parts();
-        let flow = events.for_each_decoded_ahead(|_| {
+        let (flow, _) = events.for_each_decoded_ahead(|_| {
             seen += 1;
             if seen == 10_000 {
                 ControlFlow::Break(())
@@ -718,6 +722,123 @@ mod tests {
         });
         assert_eq!(flow, ControlFlow::Break(()));
         assert_eq!(seen, 10_000);
+    }
+
+    /// One worker's chunks of `Send` events at the given times, each chunk starting at its
+    /// first event as the writer starts them, then `damage`d inside their frames (checksums
+    /// stay good: only decoding the events can tell).
+    fn one_worker_file(times: &[Vec<u64>], damage: impl FnOnce(&mut [Chunk])) -> Vec<u8> {
+        let mut chunks: Vec<Chunk> = times
+            .iter()
+            .map(|ts| {
+                let mut enc = codec_encoder(ts[0]);
+                for &t in ts {
+                    let kind = EventKind::Send {
+                        chan: 7,
+                        msg: t + 1,
+                    };
+                    enc.push(t, 0, kind.to_raw());
+                }
+                Chunk {
+                    worker: 0,
+                    task: 1,
+                    first_ts: ts[0],
+                    count: enc.count,
+                    data: enc.data,
+                }
+            })
+            .collect();
+        damage(&mut chunks);
+        let header = Header {
+            format_version: FORMAT_VERSION,
+            ..Header::default()
+        };
+        let mut out = FrameWriter::start(Vec::new(), &header, None).expect("a writer");
+        let batch = Batch {
+            workers: vec![WorkerRecord {
+                id: 0,
+                os_tid: 1,
+                name: "w".into(),
+            }],
+            chunks,
+            ..Batch::default()
+        };
+        out.write_batch(&batch).expect("a batch");
+        out.write_end(&End {
+            batches: 1,
+            ..End::default()
+        })
+        .expect("the end");
+        out.into_inner()
+    }
+
+    /// Streamed, decoded ahead, and read whole, a file gives the same events and, once they
+    /// are all taken, the same loss; the loss before they are taken may know less.
+    fn read_every_way(bytes: &[u8]) -> (Vec<Event>, Loss) {
+        let whole = read_bytes(bytes).expect("a trace");
+        let stream = open_bytes(bytes).expect("a trace");
+        let (tables, mut events) = stream.into_parts();
+        assert!(tables.loss.corrupt_frames <= whole.loss.corrupt_frames);
+        let streamed: Vec<Event> = events.by_ref().collect();
+        assert_eq!(streamed, whole.events);
+        assert_eq!(events.loss(), whole.loss);
+        let mut ahead = Vec::new();
+        let (_, events) = open_bytes(bytes).expect("a trace").into_parts();
+        let (_, loss) = events.for_each_decoded_ahead(|e| {
+            ahead.push(e);
+            ControlFlow::Continue(())
+        });
+        assert_eq!(ahead, whole.events);
+        assert_eq!(loss, whole.loss);
+        assert!(whole.events.windows(2).all(|w| w[0].ts <= w[1].ts));
+        (whole.events, whole.loss)
+    }
+
+    #[test]
+    fn damage_inside_chunks_is_found_as_their_events_are_decoded() {
+        let times: Vec<Vec<u64>> = (0..3).map(|c| (c * 100..c * 100 + 100).collect()).collect();
+        let bytes = one_worker_file(&times, |chunks| {
+            // Cut inside the middle chunk's last event; an invalid byte after the last one's.
+            let cut = chunks[1].data.len() - 1;
+            chunks[1].data.truncate(cut);
+            chunks[2].data.push(0xff);
+        });
+        let (events, loss) = read_every_way(&bytes);
+        assert_eq!(events.len(), 299);
+        assert_eq!(loss.corrupt_frames, 2);
+        let damage: Vec<&String> = loss.notes.iter().filter(|n| n.contains("chunk")).collect();
+        assert_eq!(
+            damage,
+            [
+                "a chunk of worker 0 ends inside an event: kept its first 99 events",
+                "a chunk of worker 0 holds an invalid event: kept its first 100 events",
+            ]
+        );
+
+        let intact = one_worker_file(&times, |_| {});
+        let (events, loss) = read_every_way(&intact);
+        assert_eq!(events.len(), 300);
+        assert!(loss.is_complete(), "{loss:?}");
+    }
+
+    #[test]
+    fn a_chunk_running_past_the_next_ones_start_ends_there() {
+        // The first chunk's events run to 99, but the next chunk starts at 50: no writer does
+        // that, and merging the first past 50 would put events out of time order.
+        let times = vec![(0..100).collect(), (50..150).collect()];
+        let bytes = one_worker_file(&times, |_| {});
+        let (events, loss) = read_every_way(&bytes);
+        assert_eq!(events.len(), 51 + 100);
+        assert_eq!(loss.corrupt_frames, 1);
+        assert!(
+            loss.notes.contains(
+                &"a chunk of worker 0 runs past the start of the worker's next chunk: kept its \
+                  first 51 events"
+                    .to_owned()
+            ),
+            "{:?}",
+            loss.notes
+        );
     }
 
     #[test]

@@ -58,17 +58,21 @@ pub(crate) fn build_streamed(
 ) -> Result<Model, Cancelled> {
     let total = stream.event_count();
     let (tables, events) = stream.into_parts();
+    // Damage inside chunks is found as their events are decoded: the loss is complete after.
+    let mut loss = None;
     let mut model = build_from(&tables, total, progress, |take| {
-        events.for_each_decoded_ahead(take)
+        let (flow, complete) = events.for_each_decoded_ahead(take);
+        loss = Some(complete);
+        flow
     })?;
     let Trace {
         header,
-        loss,
+        loss: frames_loss,
         strings,
         ..
     } = tables;
     model.header = header;
-    model.loss = loss;
+    model.loss = loss.unwrap_or(frames_loss);
     model.strings = strings;
     Ok(model)
 }
