@@ -29,21 +29,33 @@ pub(crate) struct TimeColumn {
     low: Vec<u32>,
     /// The high bits of the first epoch, kept inline: most lanes never need another.
     first_high: u32,
+    /// The high bits of the last epoch, the one a push extends: reading them from `later`
+    /// would be a load from another allocation for every row of a lane past 4.3 s.
+    last_high: u32,
     later: Vec<Epoch>,
 }
 
 impl TimeColumn {
+    #[inline]
     pub fn push(&mut self, ts: u64) {
         let high = (ts >> 32) as u32;
-        let current = self.later.last().map_or(self.first_high, |e| e.high);
+        if high != self.last_high || self.low.is_empty() {
+            self.begin_epoch(high);
+        }
+        self.low.push(ts as u32);
+    }
+
+    /// The next row (about to be pushed) has high bits `high`, which the last row had not.
+    #[cold]
+    fn begin_epoch(&mut self, high: u32) {
         if self.low.is_empty() {
             self.first_high = high;
-        } else if high != current {
+        } else {
             // Rows are fewer than `u32::MAX` (see `build::MAX_EVENTS`).
             let first = u32::try_from(self.low.len()).unwrap_or(u32::MAX);
             self.later.push(Epoch { first, high });
         }
-        self.low.push(ts as u32);
+        self.last_high = high;
     }
 
     pub fn reserve(&mut self, rows: usize) {
@@ -88,6 +100,7 @@ impl TimeColumn {
         let lows: Vec<u32> = times.iter().map(|&t| t as u32).collect();
         insert_at(&mut self.low, at, &lows);
         self.first_high = highs[0];
+        self.last_high = highs[highs.len() - 1];
         self.later = later;
     }
 
