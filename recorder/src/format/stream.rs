@@ -399,12 +399,7 @@ impl TimeOrderedEvents {
         }
         lane.ready.clear();
         lane.next_ready = 0;
-        while lane.ready.len() < lane.batch {
-            match decode_next(lane, &mut self.buffers, &mut self.users, &mut self.damage) {
-                Some(event) => lane.ready.push(event),
-                None => break,
-            }
-        }
+        decode_ahead(lane, &mut self.buffers, &mut self.users, &mut self.damage);
     }
 
     /// Worker `w`'s key in the tournament: the time of its next event (not replayed).
@@ -416,51 +411,63 @@ impl TimeOrderedEvents {
     }
 }
 
-/// The next event of a worker's chunks, moving on to the next chunk when one is done (noting
-/// it in `damage` if it ended early) and freeing a batch's bytes when their last chunk is.
-#[inline]
-fn decode_next(
+/// Decodes a worker's next events into its `ready` list until it holds `batch` or the chunks
+/// run out, moving on to the next chunk when one is done (noting it in `damage` if it ended
+/// early) and freeing a batch's bytes when their last chunk is.
+fn decode_ahead(
     lane: &mut WorkerEvents,
     buffers: &mut [Vec<u8>],
     users: &mut [u32],
     damage: &mut Vec<ChunkDamage>,
-) -> Option<Event> {
-    loop {
-        let Some(c) = lane.current else {
-            let chunk = lane.chunks.get(lane.next_chunk)?;
-            lane.current = Some(lane.next_chunk);
-            lane.next_chunk += 1;
-            lane.taken_in_chunk = 0;
-            lane.task = chunk.task;
-            lane.cursor.reset(chunk.first_ts);
-            continue;
+) {
+    while lane.ready.len() < lane.batch {
+        let c = match lane.current {
+            Some(c) => c,
+            None => {
+                let Some(chunk) = lane.chunks.get(lane.next_chunk) else {
+                    return;
+                };
+                lane.taken_in_chunk = 0;
+                lane.task = chunk.task;
+                lane.cursor.reset(chunk.first_ts);
+                lane.current = Some(lane.next_chunk);
+                lane.next_chunk += 1;
+                lane.next_chunk - 1
+            }
         };
-        let chunk = lane.chunks.get(c)?;
+        let Some(chunk) = lane.chunks.get(c) else {
+            return;
+        };
         let data = buffers
             .get(chunk.buffer)
             .and_then(|b| b.get(chunk.bytes.clone()))
             .unwrap_or(&[]);
-        let stop = match lane.cursor.next_raw(data) {
-            None => None,
-            Some(Err(e)) => Some(ChunkStop::from(e)),
-            Some(Ok((ts, _, _))) if ts > chunk.until_ts => Some(ChunkStop::PastNextChunk),
-            Some(Ok((ts, site, raw))) => {
-                let (owner, running) = attribute_raw(lane.task, &raw);
-                match EventKind::from_raw(raw) {
-                    Some(kind) => {
-                        lane.task = running;
-                        lane.taken_in_chunk = lane.taken_in_chunk.saturating_add(1);
-                        return Some(Event {
-                            ts,
-                            worker: lane.worker,
-                            task: owner,
-                            site,
-                            kind,
-                        });
-                    }
-                    None => Some(ChunkStop::Invalid),
-                }
+        // The chunk's events, in a tight loop, until the list is full or the chunk is done.
+        let stop = loop {
+            if lane.ready.len() == lane.batch {
+                return;
             }
+            let (ts, site, raw) = match lane.cursor.next_raw(data) {
+                None => break None,
+                Some(Err(e)) => break Some(ChunkStop::from(e)),
+                Some(Ok(decoded)) => decoded,
+            };
+            if ts > chunk.until_ts {
+                break Some(ChunkStop::PastNextChunk);
+            }
+            let (owner, running) = attribute_raw(lane.task, &raw);
+            let Some(kind) = EventKind::from_raw(raw) else {
+                break Some(ChunkStop::Invalid);
+            };
+            lane.task = running;
+            lane.taken_in_chunk = lane.taken_in_chunk.saturating_add(1);
+            lane.ready.push(Event {
+                ts,
+                worker: lane.worker,
+                task: owner,
+                site,
+                kind,
+            });
         };
         // Done with the chunk: at the end of its bytes, or where it is damaged.
         if let Some(why) = stop {
