@@ -16,7 +16,7 @@ mod alloc_limit;
 #[cfg(feature = "model")]
 pub mod model_checks;
 
-use weft_recorder::format::{read_bytes, Trace};
+use weft_recorder::format::{open_bytes, read_bytes, Trace};
 
 /// Decodes `data` and checks what the reader promises about any input: no panic (the fuzzer
 /// catches those), and a trace whose tables and events are consistent.
@@ -44,5 +44,26 @@ pub fn read_and_check(data: &[u8]) -> Option<Trace> {
         assert!(trace.loss.clean_end);
     }
     let _ = trace.duration_ns();
+    streams_the_same(data, &trace);
     Some(trace)
+}
+
+/// The streaming reader (what the viewer loads with) checks events as it decodes them: taken
+/// one by one, they are `read`'s events, within the bound its size hint gave, and its loss once
+/// they are all taken is `read`'s loss.
+fn streams_the_same(data: &[u8], read: &Trace) {
+    let Ok(stream) = open_bytes(data) else {
+        panic!("read_bytes opened what open_bytes did not");
+    };
+    let (tables, mut events) = stream.into_parts();
+    assert!(tables.loss.corrupt_frames <= read.loss.corrupt_frames);
+    let (_, at_most) = events.size_hint();
+    let mut taken = 0usize;
+    for (k, event) in events.by_ref().enumerate() {
+        assert_eq!(Some(&event), read.events.get(k), "streamed event {k}");
+        taken += 1;
+    }
+    assert_eq!(taken, read.events.len());
+    assert!(at_most.is_none_or(|bound| taken <= bound), "size hint {at_most:?} < {taken}");
+    assert_eq!(events.loss(), read.loss);
 }

@@ -92,9 +92,13 @@ pub enum Piece<K> {
         start_ns: u64,
         /// End of the last merged span, ns.
         end_ns: u64,
-        /// The category that covers most of the merged time (estimated from at most
-        /// [`SUMMARY_SAMPLES`] spans for very long runs).
+        /// The category that covers most of the merged time among those the caller shows
+        /// (any, if none of those was met), estimated from at most [`SUMMARY_SAMPLES`] spans
+        /// for very long runs.
         dominant: K,
+        /// The share of the merged time `dominant` covers, in (0, 1]: a worker busy in short
+        /// bursts is shown busy, faintly, rather than as the idle time between them.
+        share: f32,
     },
 }
 
@@ -159,7 +163,9 @@ fn width(spans: &impl SpanSeq, i: usize) -> f64 {
 
 /// Calls `out` with what to draw for one lane in the window `[t0, t1)` seen at `ns_per_px`:
 /// spans at least `min_px` wide one by one, narrower ones merged. `category` gives the key a
-/// summary block is coloured by. Returns the number of pieces.
+/// summary block is coloured by; `shown` says which keys the lane draws (a worker's idle time
+/// is not drawn): a block takes the one of those covering most time if it met any. Returns the
+/// number of pieces.
 pub fn pieces<S: SpanSeq, K: Copy + PartialEq>(
     spans: &S,
     t0: f64,
@@ -167,10 +173,11 @@ pub fn pieces<S: SpanSeq, K: Copy + PartialEq>(
     ns_per_px: f64,
     min_px: f64,
     category: impl Fn(usize) -> K,
+    shown: impl Fn(K) -> bool,
     out: impl FnMut(Piece<K>),
 ) -> usize {
     let range = visible_range(spans, t0, t1);
-    pieces_in(spans, range, ns_per_px, min_px, category, out)
+    pieces_in(spans, range, ns_per_px, min_px, category, shown, out)
 }
 
 /// As [`pieces`], over spans `range` found by the caller (for lanes whose spans may overlap,
@@ -181,6 +188,7 @@ pub fn pieces_in<S: SpanSeq, K: Copy + PartialEq>(
     ns_per_px: f64,
     min_px: f64,
     category: impl Fn(usize) -> K,
+    shown: impl Fn(K) -> bool,
     mut out: impl FnMut(Piece<K>),
 ) -> usize {
     let min_ns = (ns_per_px * min_px).max(0.0);
@@ -204,11 +212,13 @@ pub fn pieces_in<S: SpanSeq, K: Copy + PartialEq>(
             if j > i + 1 && width(spans, j - 1) >= min_ns {
                 j -= 1;
             }
+            let (dominant, share) = dominant(spans, i..j, &category, &shown);
             out(Piece::Summary {
                 indices: i..j,
                 start_ns: spans.start(i),
                 end_ns: spans.end(j - 1).max(spans.start(i)),
-                dominant: dominant(spans, i..j, &category),
+                dominant,
+                share,
             });
             i = j;
         }
@@ -217,14 +227,15 @@ pub fn pieces_in<S: SpanSeq, K: Copy + PartialEq>(
     count
 }
 
-/// The category covering the most time among spans `range`, sampling at most
-/// [`SUMMARY_SAMPLES`] of them so that a block over a million spans costs the same as one over
-/// a hundred.
+/// The category covering the most time among spans `range` — of those `shown`, if any is met —
+/// and the share of the time it covers, sampling at most [`SUMMARY_SAMPLES`] of them so that a
+/// block over a million spans costs the same as one over a hundred.
 fn dominant<K: Copy + PartialEq>(
     spans: &impl SpanSeq,
     range: Range<usize>,
     category: &impl Fn(usize) -> K,
-) -> K {
+    shown: &impl Fn(K) -> bool,
+) -> (K, f32) {
     let first = range.start;
     let len = range.len();
     // Samples come in runs of neighbours, one run in each of up to SUMMARY_RUNS equal strides:
@@ -264,10 +275,16 @@ fn dominant<K: Copy + PartialEq>(
             None => {}
         }
     }
-    totals[..keys]
-        .iter()
-        .max_by_key(|(_, total)| *total)
-        .map_or_else(|| category(first), |(k, _)| *k)
+    let all: u64 = totals[..keys].iter().map(|(_, total)| total).sum();
+    let most = |candidates: &mut dyn Iterator<Item = &(K, u64)>| {
+        candidates.max_by_key(|(_, total)| *total).copied()
+    };
+    let picked = most(&mut totals[..keys].iter().filter(|(k, _)| shown(*k)))
+        .or_else(|| most(&mut totals[..keys].iter()));
+    match picked {
+        Some((key, total)) => (key, total as f32 / all.max(1) as f32),
+        None => (category(first), 1.0),
+    }
 }
 
 #[cfg(test)]
@@ -299,6 +316,7 @@ mod tests {
             ns_per_px,
             2.0,
             |i| spans[i].2,
+            |_| true,
             |p| v.push(p),
         );
         v
@@ -364,6 +382,55 @@ mod tests {
     }
 
     #[test]
+    fn a_block_takes_the_shown_category_that_covers_most_and_says_how_much() {
+        // A worker idle 9 ns (category 0, not drawn), then busy 1 ns (category 1), in turn.
+        let spans: Vec<S> = (0..2_000)
+            .map(|i| {
+                let (start, busy) = (i / 2 * 10 + (i % 2) * 9, i % 2 == 1);
+                S(start, start + if busy { 1 } else { 9 }, busy as u8)
+            })
+            .collect();
+        let summaries = |shown: fn(u8) -> bool| {
+            let mut v = Vec::new();
+            pieces(
+                &Slice(&spans),
+                0.0,
+                10_000.0,
+                100.0,
+                2.0,
+                |i| spans[i].2,
+                shown,
+                |p| {
+                    if let Piece::Summary {
+                        dominant, share, ..
+                    } = p
+                    {
+                        v.push((dominant, share));
+                    }
+                },
+            );
+            v
+        };
+        let busy = summaries(|k| k == 1);
+        assert!(!busy.is_empty());
+        for (dominant, share) in busy {
+            assert_eq!(dominant, 1);
+            assert!(
+                (0.05..0.2).contains(&share),
+                "busy a tenth of the time: {share}"
+            );
+        }
+        for (dominant, share) in summaries(|_| true) {
+            assert_eq!(dominant, 0, "idle covers most time");
+            assert!(share > 0.8, "{share}");
+        }
+        // Nothing shown is met: the block still says what covers it.
+        for (dominant, _) in summaries(|_| false) {
+            assert_eq!(dominant, 0);
+        }
+    }
+
+    #[test]
     fn a_wide_span_after_narrow_ones_is_not_swallowed() {
         let spans = [S(0, 1, 0), S(1, 2, 0), S(2, 1_000, 1)];
         let pieces = collect(&spans, 0.0, 1_000.0, 10.0);
@@ -415,6 +482,7 @@ mod tests {
             2_000.0,
             2.0,
             |i| spans[i].2,
+            |_| true,
             |_| {},
         );
         assert!(n <= 501, "{n} pieces for 1000 px");

@@ -115,6 +115,7 @@ pub fn task_lane(cx: &LaneCtx<'_>, doc: &Document, t: TaskIx, selection: Option<
         cx.ns_per_px(),
         MIN_SPAN_PX,
         |i| lane.row(i).state(),
+        |_| true,
         |piece| match piece {
             Piece::Span(i) => {
                 let span = lane.span(i);
@@ -249,21 +250,28 @@ pub fn worker_lane(cx: &LaneCtx<'_>, model: &Model, w: WorkerIx) {
         cx.ns_per_px(),
         MIN_SPAN_PX,
         |i| lane.row(i).task(),
+        // Idle time is not drawn, so a block where the worker ran at all shows what ran,
+        // faded by how little of the block it took: a pool busy in short bursts, zoomed out,
+        // is not a row of empty lanes.
+        |task| task.is_some(),
         |piece| {
-            let (task, start, end) = match piece {
-                Piece::Span(i) => (lane.row(i).task(), lane.start_of(i), lane.end_of(i)),
+            let (task, start, end, share) = match piece {
+                Piece::Span(i) => (lane.row(i).task(), lane.start_of(i), lane.end_of(i), 1.0),
                 Piece::Summary {
                     start_ns,
                     end_ns,
                     dominant,
+                    share,
                     ..
-                } => (dominant, start_ns, end_ns),
+                } => (dominant, start_ns, end_ns, share),
             };
             let Some(task) = task else { return };
-            let fill = task_colour(task);
+            let fill = task_colour(task).gamma_multiply(0.35 + 0.65 * share);
             let r = cx.bar(start, end, 4.0);
             cx.painter.rect_filled(r, CornerRadius::same(2), fill);
-            label_in(cx.painter, r, || model.task_name(task), text_on(fill));
+            if share >= 0.5 {
+                label_in(cx.painter, r, || model.task_name(task), text_on(fill));
+            }
         },
     );
 }
@@ -292,6 +300,7 @@ pub fn object_lane(cx: &LaneCtx<'_>, doc: &Document, o: ObjectIx) {
         cx.ns_per_px(),
         1.0,
         |i| events.row(i).level(),
+        |_| true,
         |piece| {
             let (level, start, end) = match piece {
                 Piece::Span(i) => (events.row(i).level(), events.start_of(i), events.end_of(i)),
@@ -349,6 +358,7 @@ fn holds(cx: &LaneCtx<'_>, doc: &Document, o: ObjectIx) {
         cx.ns_per_px(),
         MIN_SPAN_PX,
         |i| holds.task(i),
+        |_| true,
         |piece| {
             let (task, start, end) = match piece {
                 Piece::Span(i) => {

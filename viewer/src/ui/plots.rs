@@ -179,6 +179,7 @@ pub fn queue_depth(
         ns_per_px,
         1.0,
         |i| events.row(i).level(),
+        |_| true,
         |piece| {
             let (level, start, end) = match piece {
                 Piece::Span(i) => (events.row(i).level(), events.start_of(i), events.end_of(i)),
