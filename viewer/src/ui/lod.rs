@@ -161,22 +161,21 @@ fn width(spans: &impl SpanSeq, i: usize) -> f64 {
     spans.len_ns(i) as f64
 }
 
-/// Calls `out` with what to draw for one lane in the window `[t0, t1)` seen at `ns_per_px`:
+/// Calls `out` with what to draw for one lane in the time `window` seen at `ns_per_px`:
 /// spans at least `min_px` wide one by one, narrower ones merged. `category` gives the key a
 /// summary block is coloured by; `shown` says which keys the lane draws (a worker's idle time
 /// is not drawn): a block takes the one of those covering most time if it met any. Returns the
 /// number of pieces.
 pub fn pieces<S: SpanSeq, K: Copy + PartialEq>(
     spans: &S,
-    t0: f64,
-    t1: f64,
+    window: Range<f64>,
     ns_per_px: f64,
     min_px: f64,
     category: impl Fn(usize) -> K,
     shown: impl Fn(K) -> bool,
     out: impl FnMut(Piece<K>),
 ) -> usize {
-    let range = visible_range(spans, t0, t1);
+    let range = visible_range(spans, window.start, window.end);
     pieces_in(spans, range, ns_per_px, min_px, category, shown, out)
 }
 
@@ -311,8 +310,7 @@ mod tests {
         let mut v = Vec::new();
         pieces(
             &Slice(spans),
-            t0,
-            t1,
+            t0..t1,
             ns_per_px,
             2.0,
             |i| spans[i].2,
@@ -394,8 +392,7 @@ mod tests {
             let mut v = Vec::new();
             pieces(
                 &Slice(&spans),
-                0.0,
-                10_000.0,
+                0.0..10_000.0,
                 100.0,
                 2.0,
                 |i| spans[i].2,
@@ -477,8 +474,7 @@ mod tests {
         // 2 M ns over 1000 px: 2 px blocks cover 4000 ns = 2000 spans each.
         let n = pieces(
             &Slice(&spans),
-            0.0,
-            2_000_000.0,
+            0.0..2_000_000.0,
             2_000.0,
             2.0,
             |i| spans[i].2,

@@ -110,8 +110,7 @@ pub fn task_lane(cx: &LaneCtx<'_>, doc: &Document, t: TaskIx, selection: Option<
     let fact = doc.facts.get(t.index()).copied().unwrap_or_default();
     lod::pieces(
         &lod::LaneSpans::new(&lane),
-        cx.window.start,
-        cx.window.end,
+        cx.window.start..cx.window.end,
         cx.ns_per_px(),
         MIN_SPAN_PX,
         |i| lane.row(i).state(),
@@ -245,8 +244,7 @@ pub fn worker_lane(cx: &LaneCtx<'_>, model: &Model, w: WorkerIx) {
     let lane = model.worker_lane(w);
     lod::pieces(
         &lod::LaneSpans::new(&lane),
-        cx.window.start,
-        cx.window.end,
+        cx.window.start..cx.window.end,
         cx.ns_per_px(),
         MIN_SPAN_PX,
         |i| lane.row(i).task(),
@@ -295,8 +293,7 @@ pub fn object_lane(cx: &LaneCtx<'_>, doc: &Document, o: ObjectIx) {
     let bottom = cx.rect.bottom() - 2.0;
     lod::pieces(
         &lod::LaneSpans::new(&events),
-        cx.window.start,
-        cx.window.end,
+        cx.window.start..cx.window.end,
         cx.ns_per_px(),
         1.0,
         |i| events.row(i).level(),

@@ -174,8 +174,7 @@ pub fn queue_depth(
     let mut points: Vec<[f64; 2]> = Vec::new();
     lod::pieces(
         &lod::LaneSpans::new(&events),
-        window.start,
-        window.end,
+        window.start..window.end,
         ns_per_px,
         1.0,
         |i| events.row(i).level(),
