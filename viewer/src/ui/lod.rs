@@ -5,7 +5,9 @@
 //! one state at a time, a worker runs one task at a time), so their ends are sorted too and both
 //! edges of the visible window are found by binary search. Inside the window, a span at least
 //! `min_px` wide is drawn as itself; a run of narrower spans is merged into one summary block
-//! about `min_px` wide, coloured by the category that covers most of it. The next block starts
+//! about `min_px` wide, coloured by the category that covers most of it (of those the lane
+//! draws, with the share it covers, so that short bursts between long idle stretches still
+//! show). The next block starts
 //! at a binary-searched index, so a lane costs O(pixels × log n) however many spans it holds.
 
 use std::marker::PhantomData;
@@ -15,7 +17,8 @@ use crate::model::lane::partition_index;
 use crate::model::{Lane, NearTimes};
 
 /// A lane as the level-of-detail pass sees it: `len` spans sorted by start whose ends are
-/// sorted too (they do not overlap). The model's `Lane` is one; tests use plain slices.
+/// sorted too (they do not overlap). A model lane is one through [`LaneSpans`]; tests use
+/// plain slices.
 pub trait SpanSeq {
     /// Number of spans.
     fn len(&self) -> usize;
