@@ -12,7 +12,9 @@
 //! ids start at 2^32 (see [`crate::event::TOKIO_TASK_BASE`]), five bytes each as plain varints,
 //! and runtime events name one in nearly every event, mostly the one named just before.
 
-use crate::event::{shape, EventKind, RawArgs, SiteId, CODE_COUNT};
+#[cfg(test)]
+use crate::event::EventKind;
+use crate::event::{shape, RawArgs, SiteId, CODE_COUNT};
 
 const SITE_NONE: u8 = 0;
 const SITE_EXPLICIT: u8 = 1;
@@ -186,12 +188,15 @@ pub(crate) enum ChunkError {
     Invalid,
 }
 
-/// Decodes events from a chunk's bytes.
+/// Decodes events from a chunk's bytes, typed: the codec's tests read chunks through it (the
+/// reader decodes the flat form, see [`ChunkCursor::next_raw`]).
+#[cfg(test)]
 pub(crate) struct ChunkDecoder<'a> {
     data: &'a [u8],
     cursor: ChunkCursor,
 }
 
+#[cfg(test)]
 impl<'a> ChunkDecoder<'a> {
     /// `task_deltas`: the file's format version is 2 or later (see the module docs).
     pub fn new(data: &'a [u8], first_ts: u64, task_deltas: bool) -> Self {
@@ -201,7 +206,6 @@ impl<'a> ChunkDecoder<'a> {
         }
     }
 
-    #[cfg(test)]
     fn varint(&mut self) -> Result<u64, ChunkError> {
         self.cursor.varint(self.data)
     }
@@ -275,8 +279,8 @@ impl ChunkCursor {
         Err(ChunkError::Invalid)
     }
 
-    /// The next `(ts, site, kind)` of `data`, `None` at its end.
-    #[inline(always)]
+    /// The next `(ts, site, kind)` of `data`, `None` at its end (for [`ChunkDecoder`]).
+    #[cfg(test)]
     pub fn next_event(
         &mut self,
         data: &[u8],

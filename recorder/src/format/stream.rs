@@ -22,10 +22,10 @@
 
 use std::ops::{ControlFlow, Range};
 
-use super::codec::{ChunkCursor, ChunkDecoder, ChunkError};
+use super::codec::{ChunkCursor, ChunkError};
 use super::read::LossAccount;
 use super::{Loss, Trace};
-use crate::event::{attribute, attribute_raw, Event, EventKind, TaskId};
+use crate::event::{attribute_raw, Event, EventKind, TaskId};
 
 /// A trace read with its events still encoded: its tables are complete and its events decode
 /// one at a time, in time order, from [`StreamedTrace::into_parts`]. Make one with
@@ -239,71 +239,39 @@ impl TimeOrderedEvents {
                 next_ready: 0,
                 batch,
             };
+            lane.chunks = list
+                .iter()
+                .enumerate()
+                .map(|(k, &(i, c))| QueuedChunk {
+                    buffer: c.buffer,
+                    bytes: c.bytes.clone(),
+                    first_ts: c.first_ts,
+                    task: c.task,
+                    until_ts: match list.get(k + 1) {
+                        Some(next) if in_order => next.1.first_ts,
+                        _ => u64::MAX,
+                    },
+                    chunk: i,
+                    note_at: c.note_at,
+                })
+                .collect();
             if in_order {
-                lane.chunks = list
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &(i, c))| {
-                        let bound = c.bytes.len() / MIN_EVENT_BYTES;
-                        expected = expected.saturating_add((c.claimed as usize).min(bound));
-                        at_most = at_most.saturating_add(bound);
-                        QueuedChunk {
-                            buffer: c.buffer,
-                            bytes: c.bytes.clone(),
-                            first_ts: c.first_ts,
-                            task: c.task,
-                            until_ts: list.get(k + 1).map_or(u64::MAX, |next| next.1.first_ts),
-                            chunk: i,
-                            note_at: c.note_at,
-                        }
-                    })
-                    .collect();
+                for &(_, c) in &list {
+                    let bound = c.bytes.len() / MIN_EVENT_BYTES;
+                    expected = expected.saturating_add((c.claimed as usize).min(bound));
+                    at_most = at_most.saturating_add(bound);
+                }
             } else {
                 // The writer keeps each worker's chunks in time order, but a damaged or hostile
-                // file can repeat or reorder them. Stable: equal timestamps keep their recorded
-                // order.
-                let mut events = Vec::new();
-                for &(i, c) in &list {
-                    let data = buffers
-                        .get(c.buffer)
-                        .and_then(|b| b.get(c.bytes.clone()))
-                        .unwrap_or(&[]);
-                    let mut dec = ChunkDecoder::new(data, c.first_ts, task_deltas);
-                    let mut task = c.task;
-                    let mut kept = 0u32;
-                    let stop = loop {
-                        match dec.next_event() {
-                            None => break None,
-                            Some(Err(e)) => break Some(ChunkStop::from(e)),
-                            Some(Ok((ts, site, kind))) => {
-                                let (owner, running) = attribute(task, &kind);
-                                task = running;
-                                kept = kept.saturating_add(1);
-                                events.push(Event {
-                                    ts,
-                                    worker: worker as u32,
-                                    task: owner,
-                                    site,
-                                    kind,
-                                });
-                            }
-                        }
-                    };
-                    if let Some(why) = stop {
-                        damage.push(ChunkDamage {
-                            chunk: i,
-                            note_at: c.note_at,
-                            worker: worker as u32,
-                            why,
-                            kept,
-                        });
-                    }
-                    release(&mut buffers, &mut users, c.buffer);
-                }
-                events.sort_by_key(|e| e.ts);
-                expected = expected.saturating_add(events.len());
-                at_most = at_most.saturating_add(events.len());
-                lane.ready = events;
+                // file can repeat or reorder them: all of this worker's events are decoded now
+                // (the same checks, no chunk bounded by the next) and sorted. Stable: equal
+                // timestamps keep their recorded order.
+                lane.batch = usize::MAX;
+                decode_ahead(&mut lane, &mut buffers, &mut users, &mut damage);
+                lane.batch = batch;
+                lane.ready.sort_by_key(|e| e.ts);
+                expected = expected.saturating_add(lane.ready.len());
+                at_most = at_most.saturating_add(lane.ready.len());
             }
             lanes.push(lane);
         }
@@ -842,6 +810,27 @@ mod tests {
                 &"a chunk of worker 0 runs past the start of the worker's next chunk: kept its \
                   first 51 events"
                     .to_owned()
+            ),
+            "{:?}",
+            loss.notes
+        );
+    }
+
+    #[test]
+    fn a_worker_whose_chunks_go_back_in_time_is_sorted_with_its_damage_noted() {
+        // A later chunk first (a repeated or reordered batch), cut inside its last event.
+        let times = vec![(100..200).collect(), (0..100).collect()];
+        let bytes = one_worker_file(&times, |chunks| {
+            let cut = chunks[0].data.len() - 1;
+            chunks[0].data.truncate(cut);
+        });
+        let (events, loss) = read_every_way(&bytes);
+        let got: Vec<u64> = events.iter().map(|e| e.ts).collect();
+        assert_eq!(got, (0..199).collect::<Vec<u64>>());
+        assert_eq!(loss.corrupt_frames, 1);
+        assert!(
+            loss.notes.contains(
+                &"a chunk of worker 0 ends inside an event: kept its first 99 events".to_owned()
             ),
             "{:?}",
             loss.notes
