@@ -325,6 +325,7 @@ impl<'t> Builder<'t> {
         }
     }
 
+    #[inline]
     fn object_ix(&mut self, id: ObjectId, kind: ObjectKind) -> ObjectIx {
         // Most events name an object: a direct-mapped cache of recent ids spares the hash.
         let slot = (id as usize) % OBJECT_CACHE;
@@ -333,6 +334,11 @@ impl<'t> Builder<'t> {
                 return ix;
             }
         }
+        self.object_ix_uncached(id, kind, slot)
+    }
+
+    #[cold]
+    fn object_ix_uncached(&mut self, id: ObjectId, kind: ObjectKind, slot: usize) -> ObjectIx {
         let ix = match self.object_by_id.get(&id) {
             Some(&ix) => ix,
             None => {
@@ -384,6 +390,7 @@ impl<'t> Builder<'t> {
         }
     }
 
+    #[inline]
     fn set_slot(&mut self, w: WorkerIx, ts: u64, slot: WorkerSlot) {
         if self.worker_slot[w.index()] != slot {
             self.worker_slot[w.index()] = slot;
@@ -1476,13 +1483,37 @@ fn link_indexes(links: &LinkTable, tasks: usize) -> (Grouped<LinkIx>, Grouped<Li
         keyed.clear();
         keyed.extend(list.iter().map(|&l| (links.cause_time(l), l)));
         if !keyed.is_sorted() {
-            keyed.sort_unstable();
+            sort_nearly_sorted(&mut keyed);
             for (slot, &(_, l)) in list.iter_mut().zip(&keyed) {
                 *slot = l;
             }
         }
     }
     (into, from)
+}
+
+/// Sorts `v`, cheaply when it is nearly sorted. A task's links come in effect order and their
+/// causes are mostly in that order too (at 10 M synthetic events, 0.74 moves an element), so
+/// an insertion sort takes a third of what `sort_unstable` took. Once it has moved a few times
+/// as many elements as `v` holds it hands over to `sort_unstable`, so no input costs much more.
+fn sort_nearly_sorted<T: Ord + Copy>(v: &mut [T]) {
+    const MOVES_PER_ELEMENT: usize = 8;
+    let budget = MOVES_PER_ELEMENT.saturating_mul(v.len());
+    let mut moved = 0usize;
+    for i in 1..v.len() {
+        let x = v[i];
+        let mut j = i;
+        while j > 0 && v[j - 1] > x {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = x;
+        moved += i - j;
+        if moved > budget {
+            v.sort_unstable();
+            return;
+        }
+    }
 }
 
 type TaskSets = super::lane::Grouped<TaskIx>;
@@ -1535,4 +1566,42 @@ fn endpoints(
         }
     }
     (senders.finish(n_objects), receivers.finish(n_objects))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_nearly_sorted;
+
+    /// Sorted, nearly sorted, shuffled and reversed lists, with repeated keys: the same order
+    /// as `sort_unstable`, whether the insertion sort finishes or hands over.
+    #[test]
+    fn nearly_sorted_lists_sort_like_sort_unstable() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |bound: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % bound.max(1)
+        };
+        for len in [0usize, 1, 2, 3, 17, 100, 1000, 5000] {
+            let sorted: Vec<(u64, u32)> = (0..len).map(|i| (i as u64 / 3, i as u32)).collect();
+            let mut near = sorted.clone();
+            for _ in 0..len / 4 {
+                let i = next(len as u64) as usize;
+                let j = (i + 1 + next(4) as usize).min(len - 1);
+                near.swap(i, j);
+            }
+            let shuffled: Vec<(u64, u32)> = (0..len)
+                .map(|i| (next(len as u64 / 2 + 1), i as u32))
+                .collect();
+            let reversed: Vec<(u64, u32)> = sorted.iter().rev().copied().collect();
+            for case in [sorted.clone(), near, shuffled, reversed] {
+                let mut expected = case.clone();
+                expected.sort_unstable();
+                let mut got = case;
+                sort_nearly_sorted(&mut got);
+                assert_eq!(got, expected, "{len} elements");
+            }
+        }
+    }
 }

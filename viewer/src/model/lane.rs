@@ -521,6 +521,7 @@ impl<T> Default for GroupBuilder<T> {
 }
 
 impl<T: Copy> GroupBuilder<T> {
+    #[inline]
     pub fn push(&mut self, owner: usize, item: T) {
         if owner >= self.lists.len() {
             self.lists.resize_with(owner + 1, Vec::new);
@@ -556,6 +557,7 @@ impl<R> Default for LaneBuilder<R> {
 }
 
 impl<R: Copy> LaneBuilder<R> {
+    #[inline]
     pub fn push(&mut self, owner: usize, start: u64, row: R) {
         if owner >= self.lanes.len() {
             self.lanes.resize_with(owner + 1, Default::default);
