@@ -180,15 +180,32 @@ impl Trace {
 
 // ---- frame payloads (private to the format) ----
 
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub(crate) struct Batch {
+/// A batch of chunks and the table entries they introduce. The writer fills `Chunk`s that own
+/// their bytes; the reader takes [`ChunkRef`]s that borrow them from the frame (copied once,
+/// into the batch's buffer for the merge, instead of twice).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Batch<C = Chunk> {
     /// Numbered from 0 by the writer, so the reader can tell a batch went missing.
     pub seq: u64,
     pub strings: Vec<(StrId, String)>,
     pub sites: Vec<SiteRecord>,
     pub workers: Vec<WorkerRecord>,
-    pub chunks: Vec<Chunk>,
+    pub chunks: Vec<C>,
     pub lost: Vec<LostRecord>,
+}
+
+// Derived, it would ask for `C: Default`.
+impl<C> Default for Batch<C> {
+    fn default() -> Self {
+        Batch {
+            seq: 0,
+            strings: Vec::new(),
+            sites: Vec::new(),
+            workers: Vec::new(),
+            chunks: Vec::new(),
+            lost: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -208,15 +225,22 @@ pub(crate) struct WorkerRecord {
 
 /// A run of one worker's events; decodable on its own.
 #[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct Chunk {
+#[serde(bound(
+    serialize = "D: serde_bytes::Serialize",
+    deserialize = "D: serde_bytes::Deserialize<'de>"
+))]
+pub(crate) struct Chunk<D = Vec<u8>> {
     pub worker: WorkerId,
     /// The task running on the worker when the chunk starts.
     pub task: TaskId,
     pub first_ts: u64,
     pub count: u32,
     #[serde(with = "serde_bytes")]
-    pub data: Vec<u8>,
+    pub data: D,
 }
+
+/// A chunk whose bytes are borrowed from the frame it was read from.
+pub(crate) type ChunkRef<'a> = Chunk<&'a [u8]>;
 
 /// Events dropped by the recorder; `worker` is `u32::MAX` when no worker can be named.
 #[derive(Debug, Serialize, Deserialize)]

@@ -19,8 +19,9 @@ use super::stream::{
     ChunkDamage, ChunkStop, EncodedChunks, FoundChunk, StreamedTrace, TimeOrderedEvents,
 };
 use super::{
-    Batch, End, Header, Loss, Site, Trace, WorkerInfo, FLAG_ZSTD, FORMAT_VERSION, FRAME_BATCH,
-    FRAME_END, FRAME_HEADER, FRAME_HEADER_LEN, FRAME_MARKER, MAGIC, MAX_FRAME_LEN, MAX_PAYLOAD_LEN,
+    Batch, ChunkRef, End, Header, Loss, Site, Trace, WorkerInfo, FLAG_ZSTD, FORMAT_VERSION,
+    FRAME_BATCH, FRAME_END, FRAME_HEADER, FRAME_HEADER_LEN, FRAME_MARKER, MAGIC, MAX_FRAME_LEN,
+    MAX_PAYLOAD_LEN,
 };
 
 /// Why a file could not be read as a trace at all.
@@ -337,13 +338,19 @@ fn inflate(body: &[u8], budget: &mut u64) -> Result<Vec<u8>, Inflate> {
 }
 
 impl Decoder<'_> {
-    /// Decodes a frame's payload; `None` if it does not decode.
-    fn payload<T: DeserializeOwned>(&mut self, flags: u8, body: &[u8]) -> Option<T> {
+    /// Hands a frame's payload bytes to `parse` — the body itself, or decompressed — and
+    /// returns what it made of them; `None` if they do not decompress.
+    fn with_payload<T>(
+        &mut self,
+        flags: u8,
+        body: &[u8],
+        parse: impl FnOnce(&mut Self, &[u8]) -> T,
+    ) -> Option<T> {
         if flags & FLAG_ZSTD == 0 {
-            return rmp_serde::from_slice(body).ok();
+            return Some(parse(self, body));
         }
         match inflate(body, &mut self.inflate_budget) {
-            Ok(plain) => rmp_serde::from_slice(&plain).ok(),
+            Ok(plain) => Some(parse(self, &plain)),
             Err(Inflate::Corrupt) => None,
             Err(Inflate::OverBudget) => {
                 if !self.over_budget_noted {
@@ -358,6 +365,12 @@ impl Decoder<'_> {
         }
     }
 
+    /// Decodes a frame's payload; `None` if it does not decode.
+    fn payload<T: DeserializeOwned>(&mut self, flags: u8, body: &[u8]) -> Option<T> {
+        self.with_payload(flags, body, |_, bytes| rmp_serde::from_slice(bytes).ok())
+            .flatten()
+    }
+
     /// Applies one intact frame; false if its payload does not decode.
     fn frame(&mut self, kind: u8, flags: u8, body: &[u8]) -> bool {
         match kind {
@@ -370,13 +383,18 @@ impl Decoder<'_> {
                 }
                 None => false,
             },
-            FRAME_BATCH => match self.payload::<Batch>(flags, body) {
-                Some(b) => {
-                    self.batch(b);
-                    true
-                }
-                None => false,
-            },
+            // The chunks' bytes are borrowed from the payload, to be copied once.
+            FRAME_BATCH => self
+                .with_payload(flags, body, |d, bytes| {
+                    match rmp_serde::from_slice::<Batch<ChunkRef<'_>>>(bytes) {
+                        Ok(b) => {
+                            d.batch(b);
+                            true
+                        }
+                        Err(_) => false,
+                    }
+                })
+                .unwrap_or(false),
             FRAME_END => match self.payload::<End>(flags, body) {
                 Some(e) => {
                     self.end = Some(e);
@@ -388,7 +406,7 @@ impl Decoder<'_> {
         }
     }
 
-    fn batch(&mut self, batch: Batch) {
+    fn batch(&mut self, batch: Batch<ChunkRef<'_>>) {
         if batch.seq > self.next_seq {
             self.trace.loss.missing_batches += batch.seq - self.next_seq;
         }
@@ -442,7 +460,7 @@ impl Decoder<'_> {
                 continue;
             };
             let start = bytes.len();
-            bytes.extend_from_slice(&chunk.data);
+            bytes.extend_from_slice(chunk.data);
             users += 1;
             self.chunks.found.push(FoundChunk {
                 worker: slot as u32,
