@@ -20,7 +20,8 @@ use super::ids::{LinkIx, ObjectIx, SelectIx, SiteIx, TaskIx, WorkerIx};
 use super::lane::{GroupBuilder, Grouped, GroupedLanes, LaneBuilder};
 use super::link::{Link, LinkKind, LinkTable};
 use super::object::{
-    AcquireKind, HoldRow, Object, ObjectEvent, ObjectKind, ObjectOp, SelectArm, SelectWait,
+    AcquireKind, ChannelSide, HoldRow, Object, ObjectEvent, ObjectKind, ObjectOp, SelectArm,
+    SelectWait, SideTable,
 };
 use super::state::{BlockReason, SpanRow, State, WaitTarget};
 use super::task::{Mark, Poll, Region, Task, Worker, WorkerSlot};
@@ -1335,10 +1336,11 @@ impl<'t> Builder<'t> {
         let links = self.links;
 
         // The links' indexes and the objects' tables are independent: each on a core of its
-        // own (the decoder's is free by now), about halving this step.
+        // own (the decoder's is free by now), about halving this step. The links out of tasks
+        // (sorted by cause) take about as long as the rest together.
         let holds = self.holds;
         let object_events = self.object_events;
-        let objects_side = move || {
+        let rest = || {
             let mut holds = holds.finish(n_objects);
             for o in 0..n_objects {
                 // Released shared holds were pushed in release order; the column is by start,
@@ -1352,22 +1354,23 @@ impl<'t> Builder<'t> {
             }
             let object_events = object_events.finish(n_objects);
             let (senders, receivers) = endpoints(&object_events, n_objects, end);
-            (holds, object_events, senders, receivers)
+            let links_into = links_into(&links, n_tasks);
+            (holds, object_events, senders, receivers, links_into)
         };
-        let ((links_into, links_from), (holds, object_events, senders, receivers)) =
+        let (links_from, (holds, object_events, senders, receivers, links_into)) =
             std::thread::scope(|scope| {
                 let side = std::thread::Builder::new()
                     .name("weft-model-finish".into())
-                    .spawn_scoped(scope, || link_indexes(&links, n_tasks));
-                let objects = objects_side();
-                let indexes = match side {
+                    .spawn_scoped(scope, || links_from(&links, n_tasks));
+                let rest = rest();
+                let from = match side {
                     Ok(side) => side
                         .join()
                         .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
                     // No thread to be had: this one does both.
-                    Err(_) => link_indexes(&links, n_tasks),
+                    Err(_) => links_from(&links, n_tasks),
                 };
-                (indexes, objects)
+                (from, rest)
             });
         let mut regions = self.regions.finish(n_tasks);
         for t in 0..n_tasks {
@@ -1467,12 +1470,15 @@ fn runnable() -> SpanRow {
     SpanRow::new(State::Runnable, WaitTarget::Nothing, SiteIx::UNKNOWN, false)
 }
 
-/// Per-task indexes into `links` (in [`Link::order`]): the links into each task in that order,
-/// and the links out of each by cause time, ties in link order.
-fn link_indexes(links: &LinkTable, tasks: usize) -> (Grouped<LinkIx>, Grouped<LinkIx>) {
+/// The links into each task, in [`Link::order`] (the order of `links`).
+fn links_into(links: &LinkTable, tasks: usize) -> Grouped<LinkIx> {
     let to_task = |i| links.woken_task(LinkIx::at(i)).index();
+    Grouped::by_owner(tasks, links.len(), to_task, LinkIx::at)
+}
+
+/// The links out of each task by cause time, ties in link order.
+fn links_from(links: &LinkTable, tasks: usize) -> Grouped<LinkIx> {
     let from_task = |i| links.acting_task(LinkIx::at(i)).index();
-    let into = Grouped::by_owner(tasks, links.len(), to_task, LinkIx::at);
     let mut from = Grouped::by_owner(tasks, links.len(), from_task, LinkIx::at);
     // Sorting the indexes by a key read through them would probe the links table (45 MB at
     // 10 M events) at random; instead the keys are gathered in one forward pass per task
@@ -1489,7 +1495,7 @@ fn link_indexes(links: &LinkTable, tasks: usize) -> (Grouped<LinkIx>, Grouped<Li
             }
         }
     }
-    (into, from)
+    from
 }
 
 /// Sorts `v`, cheaply when it is nearly sorted. A task's links come in effect order and their
@@ -1534,17 +1540,15 @@ fn endpoints(
     // at 10 M events).
     let mut listed_send: Vec<usize> = Vec::new();
     let mut listed_recv: Vec<usize> = Vec::new();
+    let sides = SideTable::new();
     for o in 0..n_objects {
         send_side.clear();
         recv_side.clear();
         for e in events.lane(o, end).rows() {
-            let op = e.op();
-            let (side, listed) = if op.is_send_side() {
-                (&mut send_side, &mut listed_send)
-            } else if op.is_recv_side() {
-                (&mut recv_side, &mut listed_recv)
-            } else {
-                continue;
+            let (side, listed) = match sides.side(e) {
+                Some(ChannelSide::Send) => (&mut send_side, &mut listed_send),
+                Some(ChannelSide::Recv) => (&mut recv_side, &mut listed_recv),
+                None => continue,
             };
             let t = e.task.index();
             if t >= listed.len() {
