@@ -500,6 +500,7 @@ impl<'t> Builder<'t> {
         }
     }
 
+    #[inline(always)]
     fn log(&mut self, o: ObjectIx, ts: u64, task: TaskIx, site: SiteIx, op: ObjectOp) {
         let cursor = &self.object_cursors[o.index()];
         let level = match self.objects[o.index()].kind {

@@ -269,6 +269,7 @@ impl ObjectEvent {
     /// reads as this.
     pub const MAX_LEVEL: u32 = u32::MAX >> OP_BITS;
 
+    #[inline]
     pub(crate) fn new(task: TaskIx, site: SiteIx, level: u32, op: ObjectOp) -> Self {
         ObjectEvent {
             task,
@@ -361,6 +362,7 @@ impl ObjectOp {
     }
 
     /// The operation in [`OP_BITS`] bits: a 5-bit variant tag, its fields above it.
+    #[inline]
     fn pack(self) -> u16 {
         let (tag, fields): (u16, u16) = match self {
             ObjectOp::Create => (0, 0),
