@@ -365,17 +365,17 @@ fn the_tables_list_tasks_and_blocking_sites() {
     harness.get_by_label_contains("send at ");
 }
 
-fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("weft-ui-tests-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
+/// A file holding `bytes` in a directory removed when the returned guard drops.
+fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(name);
     std::fs::write(&path, bytes).expect("write temp file");
-    path
+    (dir, path)
 }
 
 #[test]
 fn a_file_that_is_not_a_trace_shows_an_error_in_the_window() {
-    let path = temp_file("not-a-trace.weft", b"hello, I am not a trace");
+    let (_dir, path) = temp_file("not-a-trace.weft", b"hello, I am not a trace");
     let app = App::open(&path);
     assert_eq!(app.problems().len(), 1);
     assert!(app.document().is_none());
@@ -399,7 +399,7 @@ fn a_cut_trace_opens_with_what_could_be_read() {
             w.join().expect("join");
         }
     });
-    let path = temp_file("cut.weft", &bytes[..bytes.len() * 2 / 3]);
+    let (_dir, path) = temp_file("cut.weft", &bytes[..bytes.len() * 2 / 3]);
     let harness = harness(App::open(&path));
     assert!(harness.state().problems().is_empty());
     harness.get_by_label_contains("This trace is incomplete");
