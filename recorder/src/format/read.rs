@@ -94,11 +94,90 @@ pub fn open_file_with_progress(
     progress: impl FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<StreamedTrace, ReadError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
+    let bytes = read_whole(path).map_err(|source| ReadError::Io {
         path: path.to_owned(),
         source,
     })?;
     decode(&bytes, &path.display().to_string(), progress)
+}
+
+/// Files this big are read in two halves at once (see [`read_whole`]); beyond the range's end
+/// as std reads them, which reports a failed allocation as an error.
+const READ_IN_HALVES: std::ops::RangeInclusive<u64> = (8 << 20)..=(1 << 30);
+
+/// Reads a whole file, as `std::fs::read` does. A big one is read in two halves on two
+/// threads when the machine has a second core: the kernel's copy into fresh pages (and their
+/// faults) is about half of opening a big trace, and the halves proceed at once.
+fn read_whole(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    #[cfg(unix)]
+    if let Some(bytes) = read_in_halves(&mut file, len)? {
+        return Ok(bytes);
+    }
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(usize::try_from(len).unwrap_or(0))
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`read_whole`]'s two halves at once, or `None` when the file is small or there is one core.
+/// A file that shrinks meanwhile reads as far as it goes; one that grows reads to its new end.
+#[cfg(unix)]
+fn read_in_halves(file: &mut std::fs::File, len: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::{Read, Seek, SeekFrom};
+
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let len = match usize::try_from(len) {
+        Ok(len) if cores > 1 && READ_IN_HALVES.contains(&(len as u64)) => len,
+        _ => return Ok(None),
+    };
+    // Zeroed by the allocator's fresh mapping, not by a pass over the bytes: the pages are
+    // first touched by the reads, each half's on its own thread.
+    let mut bytes = vec![0u8; len];
+    let half = len / 2;
+    let (front, back) = bytes.split_at_mut(half);
+    let shared: &std::fs::File = file;
+    let (front_read, back_read) = std::thread::scope(|scope| {
+        let front_read = scope.spawn(|| read_at_most(shared, front, 0));
+        let back_read = read_at_most(shared, back, half as u64);
+        let front_read = front_read
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (front_read, back_read)
+    });
+    let (front_read, back_read) = (front_read?, back_read?);
+    if front_read < half {
+        bytes.truncate(front_read);
+    } else {
+        bytes.truncate(half + back_read);
+        if bytes.len() == len {
+            file.seek(SeekFrom::Start(len as u64))?;
+            file.read_to_end(&mut bytes)?;
+        }
+    }
+    Ok(Some(bytes))
+}
+
+/// Fills `buf` from `offset` on, as far as the file goes; returns how many bytes were read.
+#[cfg(unix)]
+fn read_at_most(file: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+
+    let mut done = 0;
+    while done < buf.len() {
+        match file.read_at(&mut buf[done..], offset + done as u64) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
 }
 
 /// [`open_file_with_progress`] without progress.
@@ -581,5 +660,49 @@ impl LossAccount {
             ));
         }
         loss
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file big enough to be read in halves reads exactly as std reads it, at an odd length
+    /// (the halves differ) and with bytes that differ everywhere (a half read into the wrong
+    /// place would show).
+    #[test]
+    fn a_big_file_reads_in_halves_as_std_reads_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("big.bin");
+        let len = (*READ_IN_HALVES.start() + 12_345) as usize;
+        let bytes: Vec<u8> = (0..len as u64)
+            .map(|i| (i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as u8)
+            .collect();
+        std::fs::write(&path, &bytes).expect("write");
+        let read = read_whole(&path).expect("read");
+        assert_eq!(read.len(), bytes.len());
+        assert!(read == bytes, "the bytes differ");
+        #[cfg(unix)]
+        {
+            let mut file = std::fs::File::open(&path).expect("open");
+            let halves = read_in_halves(&mut file, len as u64).expect("read in halves");
+            assert!(
+                halves.is_some_and(|h| h == bytes),
+                "not read in halves, or differently"
+            );
+            // The length the metadata gave, against a file that has since shrunk (within the
+            // back half, or to less than the front half) or grown: read to its real end.
+            for told in [len + 1000, 2 * len + 10, len - 5000] {
+                let mut file = std::fs::File::open(&path).expect("open");
+                let read = read_in_halves(&mut file, told as u64).expect("read in halves");
+                assert!(
+                    read.is_some_and(|r| r == bytes),
+                    "told {told} of {len} bytes"
+                );
+            }
+        }
+        let small = dir.path().join("small.bin");
+        std::fs::write(&small, &bytes[..1000]).expect("write");
+        assert_eq!(read_whole(&small).expect("read"), &bytes[..1000]);
     }
 }
