@@ -319,3 +319,36 @@ fn record_runs_a_program_and_reports_its_trace() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("wrote no trace"), "{}", stderr(&out));
 }
+
+#[test]
+fn gen_then_bench_prints_each_phase_and_the_spread_of_several_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("gen.weft");
+    let trace_arg = trace.to_str().unwrap();
+    let out = weft(&["gen", "--events", "40k", "-o", trace_arg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = weft(&["bench", trace_arg, "--runs", "3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for line in [
+        "read ",
+        "model ",
+        "analysis ",
+        "file → ready model: ",
+        "file → ready model over 3 loads: min ",
+        "memory per event: ",
+        "model heap, B/event: ",
+    ] {
+        assert!(text.contains(line), "no {line:?} in:\n{text}");
+    }
+    let each = text
+        .lines()
+        .find_map(|l| l.split_once("each: "))
+        .map(|(_, each)| each.trim_end_matches(" ms").split(", ").count());
+    assert_eq!(each, Some(3), "{text}");
+
+    let out = weft(&["bench", trace_arg, "--runs", "0"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--runs"), "{}", stderr(&out));
+}

@@ -87,6 +87,10 @@ pub enum Command {
     Bench {
         /// The trace file (make a big one with `weft gen`).
         trace: PathBuf,
+        /// Load it this many times and print the spread of the load time: a shared machine's
+        /// noise shows in one run's figure (memory and the other phases are from the first).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+        runs: u32,
     },
     /// Write a synthetic trace of about N events (a busy pool: channels, locks, sleeps), for
     /// benchmarks and scale tests.

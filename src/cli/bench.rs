@@ -60,22 +60,32 @@ fn never_cancel(_: u64, _: u64) -> ControlFlow<()> {
     ControlFlow::Continue(())
 }
 
-pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
-    let file_bytes = std::fs::metadata(path)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?
-        .len();
-    let (_, base) = rss();
+/// One load, file → ready model, with `between` called after the read (untimed): the time of
+/// each step, and the model.
+fn load(path: &Path, between: impl FnOnce()) -> anyhow::Result<(Duration, Duration, Model)> {
     let t0 = Instant::now();
     let stream =
         format::open_file_with_progress(path, never_cancel).map_err(|e| anyhow::anyhow!("{e}"))?;
     let t_read = t0.elapsed();
-    let (peak_read, _) = rss();
-    let cpu1 = cpu_time();
+    between();
     let t1 = Instant::now();
     let model = Model::from_stream_with_progress(stream, never_cancel)?;
-    let t_model = t1.elapsed();
+    Ok((t_read, t1.elapsed(), model))
+}
+
+pub fn run(path: &Path, runs: u32) -> anyhow::Result<ExitCode> {
+    let file_bytes = std::fs::metadata(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?
+        .len();
+    let (_, base) = rss();
+    let (mut peak_read, mut cpu1) = (0, Duration::ZERO);
+    let (t_read, t_model, model) = load(path, || {
+        peak_read = rss().0;
+        cpu1 = cpu_time();
+    })?;
     let cpu_model = cpu_time().saturating_sub(cpu1);
     let (peak_model, after_model) = rss();
+    let loaded = model.event_count();
     let t2 = Instant::now();
     let analysis = Analysis::run(&model);
     let t_analysis = t2.elapsed();
@@ -83,6 +93,14 @@ pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
     let heap = model.heap_bytes() as u64;
     let heap_tables = model.heap_breakdown();
     drop(model);
+
+    // More loads, timed only (the first set the memory figures).
+    let mut loads = vec![t_read + t_model];
+    for _ in 1..runs {
+        let (read, build, model) = load(path, || {})?;
+        drop(model);
+        loads.push(read + build);
+    }
 
     // The events alone, decoded and merged with no model: what of the model phase is decoding.
     let (_, only_events) = format::open_file(path)
@@ -139,6 +157,20 @@ pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
         ns_per_event / GOAL_NS_PER_EVENT,
         ns_per_event * 10e6 / 1e6
     );
+    if runs > 1 {
+        let mut sorted = loads.clone();
+        sorted.sort();
+        let median = sorted[sorted.len() / 2];
+        let each: Vec<String> = loads.iter().map(|&d| format!("{:.0}", ms(d))).collect();
+        println!(
+            "file → ready model over {runs} loads: min {:.1} ms, median {:.1} ms ({:.2}× the goal), max {:.1} ms; each: {} ms",
+            ms(sorted[0]),
+            ms(median),
+            median.as_secs_f64() * 1e9 / n / GOAL_NS_PER_EVENT,
+            ms(sorted[sorted.len() - 1]),
+            each.join(", ")
+        );
+    }
     let peak_loaded = per_event(peak_model);
     println!(
         "memory per event: peak while reading {:.1} B, peak after load {peak_loaded:.1} B ({:.2}× the goal of <= {GOAL_PEAK_BYTES_PER_EVENT:.0} B), resident after load {:.1} B, model heap {:.1} B, peak with analysis {:.1} B",
@@ -160,8 +192,8 @@ pub fn run(path: &Path) -> anyhow::Result<ExitCode> {
         analysis.deadlocks.len(),
         analysis.lints.len()
     );
-    if decoded != events {
-        anyhow::bail!("decoding alone gave {decoded} events, loading {events}: a bug in Weft");
+    if decoded != loaded {
+        anyhow::bail!("decoding alone gave {decoded} events, loading {loaded}: a bug in Weft");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -50,7 +50,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             format,
             output,
         }) => export::run(&trace, format, &output),
-        Some(Command::Bench { trace }) => bench::run(&trace),
+        Some(Command::Bench { trace, runs }) => bench::run(&trace, runs),
         Some(Command::Gen {
             events,
             tasks,
