@@ -149,3 +149,14 @@ impl TraceBuilder {
         trace
     }
 }
+
+/// A small deterministic generator for tests (xorshift64 from `seed`, which must not be 0):
+/// each call gives a value below its bound (0 for a bound of 0).
+pub fn below(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |bound| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % bound.max(1)
+    }
+}

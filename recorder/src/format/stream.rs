@@ -392,15 +392,16 @@ fn decode_ahead(
         let c = match lane.current {
             Some(c) => c,
             None => {
-                let Some(chunk) = lane.chunks.get(lane.next_chunk) else {
+                let next = lane.next_chunk;
+                let Some(chunk) = lane.chunks.get(next) else {
                     return;
                 };
                 lane.taken_in_chunk = 0;
                 lane.task = chunk.task;
                 lane.cursor.reset(chunk.first_ts);
-                lane.current = Some(lane.next_chunk);
-                lane.next_chunk += 1;
-                lane.next_chunk - 1
+                lane.current = Some(next);
+                lane.next_chunk = next + 1;
+                next
             }
         };
         let Some(chunk) = lane.chunks.get(c) else {

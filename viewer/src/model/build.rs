@@ -1581,13 +1581,7 @@ mod tests {
     /// as `sort_unstable`, whether the insertion sort finishes or hands over.
     #[test]
     fn nearly_sorted_lists_sort_like_sort_unstable() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |bound: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % bound.max(1)
-        };
+        let mut next = crate::testkit::below(0x2545_f491_4f6c_dd1d);
         for len in [0usize, 1, 2, 3, 17, 100, 1000, 5000] {
             let sorted: Vec<(u64, u32)> = (0..len).map(|i| (i as u64 / 3, i as u32)).collect();
             let mut near = sorted.clone();

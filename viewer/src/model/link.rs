@@ -247,13 +247,7 @@ mod tests {
         // Links from a small generator, mostly in order with stragglers, split the way the
         // builder splits them; now and then time jumps past a 2^32 ns boundary, so merging
         // also moves where the effect times' high bits change.
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut next = crate::testkit::below(0x2545_f491_4f6c_dd1d);
         for round in 0..80 {
             let mut all = Vec::new();
             let mut ts = 0;
