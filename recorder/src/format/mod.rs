@@ -25,6 +25,7 @@
 mod codec;
 mod read;
 mod stream;
+mod tournament;
 mod trace_writer;
 mod write;
 

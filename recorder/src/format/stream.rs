@@ -24,6 +24,7 @@ use std::ops::{ControlFlow, Range};
 
 use super::codec::{ChunkCursor, ChunkError};
 use super::read::LossAccount;
+use super::tournament::Tournament;
 use super::{Loss, Trace};
 use crate::event::{attribute_raw, Event, EventKind, TaskId};
 
@@ -187,7 +188,7 @@ pub struct TimeOrderedEvents {
     buffers: Vec<Vec<u8>>,
     users: Vec<u32>,
     workers: Vec<WorkerEvents>,
-    tree: LoserTree,
+    tree: Tournament,
     /// Events the chunks declare and not taken yet, and at most how many their bytes hold.
     expected: usize,
     at_most: usize,
@@ -278,7 +279,7 @@ impl TimeOrderedEvents {
         let mut merged = TimeOrderedEvents {
             buffers,
             users,
-            tree: LoserTree::new(lanes.len()),
+            tree: Tournament::new(&[]),
             workers: lanes,
             expected,
             at_most,
@@ -289,9 +290,9 @@ impl TimeOrderedEvents {
             if merged.workers[w].ready.is_empty() {
                 merged.refill(w);
             }
-            merged.set_key(w);
         }
-        merged.tree.rebuild();
+        let heads: Vec<Option<u64>> = merged.workers.iter().map(WorkerEvents::head).collect();
+        merged.tree = Tournament::new(&heads);
         merged
     }
 
@@ -369,13 +370,13 @@ impl TimeOrderedEvents {
         lane.next_ready = 0;
         decode_ahead(lane, &mut self.buffers, &mut self.users, &mut self.damage);
     }
+}
 
-    /// Worker `w`'s key in the tournament: the time of its next event (not replayed).
+impl WorkerEvents {
+    /// The time of the worker's next event, if it has one.
     #[inline]
-    fn set_key(&mut self, w: usize) {
-        let lane = &self.workers[w];
-        self.tree
-            .set(w, lane.ready.get(lane.next_ready).map(|e| e.ts));
+    fn head(&self) -> Option<u64> {
+        self.ready.get(self.next_ready).map(|e| e.ts)
     }
 }
 
@@ -476,8 +477,10 @@ impl Iterator for TimeOrderedEvents {
         if lane.next_ready == lane.ready.len() {
             self.refill(w);
         }
-        self.set_key(w);
-        self.tree.replay(w);
+        let workers = &self.workers;
+        let next = workers[w].head();
+        self.tree
+            .replace_champion(next, |l| workers.get(l).and_then(WorkerEvents::head));
         self.expected = self.expected.saturating_sub(1);
         self.at_most = self.at_most.saturating_sub(1);
         Some(event)
@@ -487,97 +490,6 @@ impl Iterator for TimeOrderedEvents {
     fn size_hint(&self) -> (usize, Option<usize>) {
         (0, Some(self.at_most))
     }
-}
-
-/// Merge order: timestamp, then leaf (the workers with events, in worker order), packed so one
-/// compare decides. Any event's key is below `EXHAUSTED`, even at timestamp `u64::MAX`.
-type Key = u128;
-const EXHAUSTED: Key = Key::MAX;
-
-fn key(ts: u64, leaf: usize) -> Key {
-    (Key::from(ts) << 32) | leaf as Key
-}
-
-/// A tournament over the workers' next events (a tree of losers): the earliest is the champion,
-/// and replacing it replays only its path to the root, one compare per level against the loser
-/// stored there — half the work of a binary heap's pop and push.
-struct LoserTree {
-    /// Each leaf's key.
-    keys: Vec<Key>,
-    /// `losers[node]` for internal nodes `1..size`; `losers[0]` is the champion.
-    losers: Vec<u32>,
-    size: usize,
-}
-
-impl LoserTree {
-    fn new(leaves: usize) -> Self {
-        // Leaves are worker slots, which the reader bounds far below `u32::MAX`.
-        let size = leaves.next_power_of_two().max(1);
-        LoserTree {
-            keys: vec![EXHAUSTED; size],
-            losers: vec![0; size],
-            size,
-        }
-    }
-
-    #[inline]
-    fn set(&mut self, leaf: usize, ts: Option<u64>) {
-        self.keys[leaf] = ts.map_or(EXHAUSTED, |ts| key(ts, leaf));
-    }
-
-    /// Plays every match from the leaves up.
-    fn rebuild(&mut self) {
-        // winners[node] for the subtree at `node`; leaves are `size..2 * size`.
-        let mut winners = vec![0u32; 2 * self.size];
-        for leaf in 0..self.size {
-            winners[self.size + leaf] = leaf as u32;
-        }
-        for node in (1..self.size).rev() {
-            let (l, r) = (winners[2 * node], winners[2 * node + 1]);
-            let (win, lose) = if self.keys[r as usize] < self.keys[l as usize] {
-                (r, l)
-            } else {
-                (l, r)
-            };
-            winners[node] = win;
-            self.losers[node] = lose;
-        }
-        self.losers[0] = if self.size == 1 { 0 } else { winners[1] };
-    }
-
-    /// Replays the path of `leaf`, whose key changed (it must be the champion).
-    #[inline]
-    fn replay(&mut self, leaf: usize) {
-        let mut winner = leaf as u32;
-        let mut winner_key = self.keys[leaf];
-        let mut node = (leaf + self.size) / 2;
-        // Which side wins is as good as random, so the match is decided by selects rather than
-        // a branch the processor would mispredict half the time.
-        while node >= 1 {
-            let other = self.losers[node];
-            let other_key = self.keys[other as usize];
-            let other_wins = other_key < winner_key;
-            self.losers[node] = select(other_wins, winner, other);
-            winner = select(other_wins, other, winner);
-            winner_key = if other_wins { other_key } else { winner_key };
-            node /= 2;
-        }
-        self.losers[0] = winner;
-    }
-
-    /// The leaf with the earliest event, unless all are exhausted.
-    #[inline]
-    fn champion(&self) -> Option<usize> {
-        let w = self.losers[0] as usize;
-        (self.keys[w] != EXHAUSTED).then_some(w)
-    }
-}
-
-/// `if pick_a { a } else { b }` without a branch.
-#[inline(always)]
-fn select(pick_a: bool, a: u32, b: u32) -> u32 {
-    let mask = (pick_a as u32).wrapping_neg();
-    (a & mask) | (b & !mask)
 }
 
 #[cfg(test)]
