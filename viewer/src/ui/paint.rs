@@ -242,7 +242,7 @@ fn marks(cx: &LaneCtx<'_>, model: &Model, t: TaskIx) {
 /// A worker: which task ran on it when, each task in its own colour.
 pub fn worker_lane(cx: &LaneCtx<'_>, model: &Model, w: WorkerIx) {
     let lane = model.worker_lane(w);
-    // Neighbouring summary blocks of one task and one shade are drawn as one rectangle: a
+    // Neighbouring summary blocks of one task and one height are drawn as one rectangle: a
     // worker that ran one task in bursts all along is one bar at whole-trace zoom, not
     // hundreds (each block drawn alone took the zoomed-out frame from 6.5 to 15.7 ms).
     let mut run: Option<SummaryRun> = None;
@@ -252,9 +252,9 @@ pub fn worker_lane(cx: &LaneCtx<'_>, model: &Model, w: WorkerIx) {
         cx.ns_per_px(),
         MIN_SPAN_PX,
         |i| lane.row(i).task(),
-        // Idle time is not drawn, so a block where the worker ran at all shows what ran,
-        // faded by how little of the block it took: a pool busy in short bursts, zoomed out,
-        // is not a row of empty lanes.
+        // Idle time is not drawn, so a block where the worker ran at all shows what ran, as
+        // tall as the share of the block it took: a pool busy in short bursts, zoomed out, is
+        // neither a row of empty lanes nor a row of full ones.
         |task| task.is_some(),
         |piece| match piece {
             Piece::Span(i) => {
@@ -276,16 +276,16 @@ pub fn worker_lane(cx: &LaneCtx<'_>, model: &Model, w: WorkerIx) {
                 share,
                 ..
             } => {
-                // Four shades, so that neighbours of about the same share merge.
-                let shade = (share * 4.0).ceil().clamp(1.0, 4.0) as u8;
+                // Eight heights, so that neighbours of about the same share merge.
+                let eighths = (share * 8.0).ceil().clamp(1.0, 8.0) as u8;
                 match &mut run {
-                    Some(r) if r.task == task && r.shade == shade && r.end_ns >= start_ns => {
+                    Some(r) if r.task == task && r.eighths == eighths && r.end_ns >= start_ns => {
                         r.end_ns = end_ns;
                     }
                     _ => {
                         if let Some(done) = run.replace(SummaryRun {
                             task,
-                            shade,
+                            eighths,
                             start_ns,
                             end_ns,
                         }) {
@@ -305,22 +305,35 @@ pub fn worker_lane(cx: &LaneCtx<'_>, model: &Model, w: WorkerIx) {
 /// Summary blocks of a worker lane merged for drawing (see [`worker_lane`]).
 struct SummaryRun {
     task: TaskIx,
-    /// How much of the blocks the task took, in quarters (1 to 4).
-    shade: u8,
+    /// How much of the blocks the task took, in eighths (1 to 8, rounded up).
+    eighths: u8,
     start_ns: u64,
     end_ns: u64,
 }
 
+/// The lowest a summary bar is drawn, in pixels, however small its share: still seen.
+const SUMMARY_MIN_PX: f32 = 2.0;
+
 impl SummaryRun {
+    /// A bar standing on the lane's floor, as tall as the share the task took: the height
+    /// reads as how busy the worker was, the colour as what it ran.
     fn paint(&self, cx: &LaneCtx<'_>, model: &Model) {
-        let share = f32::from(self.shade) / 4.0;
-        let fill = task_colour(self.task).gamma_multiply(0.3 + 0.7 * share);
-        let r = cx.bar(self.start_ns, self.end_ns, 4.0);
+        let r = share_bar(cx.bar(self.start_ns, self.end_ns, 4.0), self.eighths);
+        let fill = task_colour(self.task);
         cx.painter.rect_filled(r, 0.0, fill);
-        if self.shade >= 3 {
+        if self.eighths >= 6 {
             label_in(cx.painter, r, || model.task_name(self.task), text_on(fill));
         }
     }
+}
+
+/// The part of the bar `full` that `eighths` eighths of it fill from its floor, at least
+/// [`SUMMARY_MIN_PX`] tall.
+fn share_bar(full: Rect, eighths: u8) -> Rect {
+    let height = (full.height() * f32::from(eighths) / 8.0)
+        .max(SUMMARY_MIN_PX)
+        .min(full.height());
+    Rect::from_x_y_ranges(full.x_range(), (full.bottom() - height)..=full.bottom())
 }
 
 /// An object: a channel's queue depth, a lock's holders and waiters, a condvar's waiters.
@@ -444,5 +457,25 @@ impl lod::SpanSeq for HoldSeq<'_> {
     fn end(&self, i: usize) -> u64 {
         let h = self.0.get(i);
         h.end.max(h.start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use eframe::egui::{pos2, Rect};
+
+    use super::{share_bar, SUMMARY_MIN_PX};
+
+    #[test]
+    fn a_summary_bar_stands_on_the_floor_as_tall_as_its_share() {
+        let full = Rect::from_min_max(pos2(10.0, 100.0), pos2(50.0, 116.0));
+        assert_eq!(share_bar(full, 8), full);
+        let half = share_bar(full, 4);
+        assert_eq!((half.top(), half.bottom()), (108.0, 116.0));
+        assert_eq!(half.x_range(), full.x_range());
+        // A sliver of work is still seen, in a lane too low for an eighth to show.
+        let low = Rect::from_min_max(pos2(10.0, 100.0), pos2(50.0, 108.0));
+        assert_eq!(share_bar(low, 1).height(), SUMMARY_MIN_PX);
+        assert_eq!(share_bar(low, 1).bottom(), 108.0);
     }
 }

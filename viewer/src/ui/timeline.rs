@@ -12,7 +12,9 @@ use eframe::egui::{
     Sense, Stroke, StrokeKind, Ui, Vec2, WidgetInfo,
 };
 
-use crate::model::{State, TaskIx};
+use std::ops::Range;
+
+use crate::model::{Model, State, TaskIx, WorkerIx};
 
 use super::arrows;
 use super::describe;
@@ -704,7 +706,8 @@ fn lane_contents(
         );
         if let Some(lane) = hovered_lane {
             if !response.dragged() {
-                let tip = tooltip(doc, lane, t);
+                let ns_per_px = doc.view.window.ns_per_px(x_range.1 - x_range.0);
+                let tip = tooltip(doc, lane, t, ns_per_px);
                 if !tip.is_empty() {
                     response.on_hover_ui_at_pointer(|ui| {
                         for line in tip {
@@ -854,8 +857,80 @@ fn pick(doc: &Document, lane: LaneKey, t: f64) -> Command {
     }
 }
 
-/// Lines for the tooltip of `lane` at `t`.
-fn tooltip(doc: &Document, lane: LaneKey, t: f64) -> Vec<String> {
+/// Rows of a worker lane read at most to describe one stretch of it.
+const STRETCH_ROWS_MAX: usize = 20_000;
+
+/// What ran on worker `w` during `stretch`, when it holds more than one of the worker's rows:
+/// how busy the worker was, how many runs of how many tasks, and the task that ran longest.
+fn worker_stretch(model: &Model, w: WorkerIx, stretch: Range<u64>) -> Option<Vec<String>> {
+    let slots = model.worker_lane(w);
+    let rows = slots.visible(stretch.start, stretch.end);
+    if rows.len() < 2 {
+        return None;
+    }
+    // A stretch of more rows than is cheap to read in a frame is described up to there.
+    let (rows, end) = if rows.len() > STRETCH_ROWS_MAX {
+        let last = rows.start + STRETCH_ROWS_MAX;
+        (rows.start..last, slots.start_of(last))
+    } else {
+        (rows, stretch.end)
+    };
+    let mut busy_ns = 0u64;
+    let mut runs = 0usize;
+    // (task, time, runs), few entries: a worker runs a handful of tasks in one pixel.
+    let mut by_task: Vec<(TaskIx, u64, usize)> = Vec::new();
+    for i in rows {
+        let Some(task) = slots.row(i).task() else {
+            continue;
+        };
+        let ns = slots
+            .end_of(i)
+            .min(end)
+            .saturating_sub(slots.start_of(i).max(stretch.start));
+        busy_ns += ns;
+        runs += 1;
+        match by_task.iter_mut().find(|(t, ..)| *t == task) {
+            Some(entry) => {
+                entry.1 += ns;
+                entry.2 += 1;
+            }
+            None => by_task.push((task, ns, 1)),
+        }
+    }
+    let span_ns = end.saturating_sub(stretch.start).max(1);
+    let percent = |ns: u64| 100.0 * ns as f64 / span_ns as f64;
+    let mut lines = vec![format!(
+        "busy {:.1} % of the {} under the cursor",
+        percent(busy_ns),
+        format_duration(span_ns as f64)
+    )];
+    if let Some(&(task, ns, task_runs)) = by_task.iter().max_by_key(|(_, ns, _)| *ns) {
+        lines.push(format!(
+            "{runs} run{} of {} task{}",
+            plural(runs),
+            by_task.len(),
+            plural(by_task.len())
+        ));
+        lines.push(format!(
+            "longest: {}, {:.1} % in {task_runs} run{}",
+            describe::task(model, task),
+            percent(ns),
+            plural(task_runs)
+        ));
+    }
+    Some(lines)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Lines for the tooltip of `lane` at `t`, with `ns_per_px` nanoseconds under each pixel.
+fn tooltip(doc: &Document, lane: LaneKey, t: f64, ns_per_px: f64) -> Vec<String> {
     let model = &doc.model;
     let ts = t.max(0.0) as u64;
     match lane {
@@ -880,6 +955,13 @@ fn tooltip(doc: &Document, lane: LaneKey, t: f64) -> Vec<String> {
             lines
         }
         LaneKey::Worker(w) => {
+            // Zoomed out, the pixel under the cursor may cover many bursts; the instant under
+            // it says little (mostly "idle" for a pool busy in short bursts).
+            let half = (ns_per_px / 2.0).max(0.0) as u64;
+            let pixel = ts.saturating_sub(half)..ts.saturating_add(half.max(1));
+            if let Some(lines) = worker_stretch(model, w, pixel) {
+                return lines;
+            }
             let slots = model.worker_lane(w);
             match slots
                 .index_at(ts)
@@ -1081,4 +1163,45 @@ pub fn lane_point(doc: &Document, geometry: &Geometry, lane: LaneKey, ts: u64) -
     let row = doc.current_layout().find(lane)?;
     let rect = geometry.row_rect(row);
     Some(Pos2::new(geometry.x_of(ts as f64), rect.center().y))
+}
+
+#[cfg(test)]
+mod tests {
+    use weft_recorder::event::EventKind as K;
+
+    use super::worker_stretch;
+    use crate::model::{Model, WorkerIx};
+    use crate::testkit::TraceBuilder;
+
+    /// One thread that runs 10 ns, then sleeps 90, five times over: busy a tenth of the time.
+    fn bursts() -> Model {
+        let mut b = TraceBuilder::new();
+        b.start(0, 1, "pool");
+        for k in 0..5u64 {
+            b.ev(k * 100 + 10, 1, 7, K::SleepBegin { ns: 90 })
+                .ev(k * 100 + 100, 1, 7, K::SleepEnd);
+        }
+        b.exit(500, 1);
+        Model::from_trace(&b.finish())
+    }
+
+    #[test]
+    fn a_stretch_of_bursts_says_how_busy_the_worker_was_and_what_ran() {
+        let model = bursts();
+        let lines = worker_stretch(&model, WorkerIx(0), 0..500).expect("many rows");
+        assert_eq!(lines[0], "busy 10.0 % of the 500 ns under the cursor");
+        assert_eq!(lines[1], "5 runs of 1 task");
+        assert_eq!(lines[2], "longest: pool (task 1), 10.0 % in 5 runs");
+        // Part of a stretch counts only the part of each run inside it.
+        // 5 + 10 + 8 ns of the runs at 0, 100 and 200.
+        let lines = worker_stretch(&model, WorkerIx(0), 5..208).expect("many rows");
+        assert_eq!(lines[0], "busy 11.3 % of the 203 ns under the cursor");
+        assert_eq!(lines[1], "3 runs of 1 task");
+    }
+
+    #[test]
+    fn a_stretch_inside_one_row_is_left_to_the_row_under_the_cursor() {
+        let model = bursts();
+        assert_eq!(worker_stretch(&model, WorkerIx(0), 20..80), None);
+    }
 }
