@@ -9,6 +9,8 @@
 //! - [`diff`] compares two runs: blocking and spawn sites, findings and throughput in A against
 //!   B (`weft diff`), plus lane matching and time alignment for the compare view.
 //!
+//! - `two_cores` runs two independent parts of loading and analysing a trace side by side.
+//!
 //! None of these modules knows about any GUI toolkit: the desktop viewer (`ui`) is a separate
 //! layer on top, so the verdicts can be tested, scripted and diffed without a window.
 
@@ -17,6 +19,7 @@
 pub mod analysis;
 pub mod diff;
 pub mod model;
+pub(crate) mod two_cores;
 
 #[cfg(test)]
 pub(crate) mod testkit;

@@ -121,18 +121,35 @@ impl Analysis {
         let mut state = fate::end_state(model);
         let deadlocks = deadlock::find(model, &mut state);
         let leaks = leak::find(model, &state);
-        let held = held::HeldLocks::new(model);
-        let deadlocked: Vec<_> = deadlocks
-            .iter()
-            .flat_map(|d| d.objects.iter().copied())
-            .collect();
-        let potential_deadlocks = lock_order::find(model, &held, &deadlocked);
-        let lints = lints::find(model, &held, config);
+        let fates = &state.fates;
+        // The profiles need only the fates; the locks' questions (held locks, lock order,
+        // lints) take about three times as long (10 M events: 0.45 against 0.13 s), so the
+        // profiles are made on a core of their own meanwhile.
+        let profiles = || {
+            (
+                profile::blocking_profile(model),
+                profile::spawn_groups(model, fates),
+                profile::peak_live(model),
+                profile::runtime_profile(model),
+            )
+        };
+        let locks = || {
+            let held = held::HeldLocks::new(model);
+            let deadlocked: Vec<_> = deadlocks
+                .iter()
+                .flat_map(|d| d.objects.iter().copied())
+                .collect();
+            let potential_deadlocks = lock_order::find(model, &held, &deadlocked);
+            let lints = lints::find(model, &held, config);
+            (potential_deadlocks, lints)
+        };
+        let ((potential_deadlocks, lints), (blocking, groups, peak_live, runtime)) =
+            crate::two_cores::join("weft-analysis", profiles, locks);
         Analysis {
-            blocking: profile::blocking_profile(model),
-            groups: profile::spawn_groups(model, &state.fates),
-            peak_live: profile::peak_live(model),
-            runtime: profile::runtime_profile(model),
+            blocking,
+            groups,
+            peak_live,
+            runtime,
             fates: state.fates,
             final_waits: state.waits,
             leaks,

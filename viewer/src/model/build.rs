@@ -1358,21 +1358,8 @@ impl<'t> Builder<'t> {
             let links_into = links_into(&links, n_tasks);
             (holds, object_events, senders, receivers, links_into)
         };
-        let (links_from, (holds, object_events, senders, receivers, links_into)) =
-            std::thread::scope(|scope| {
-                let side = std::thread::Builder::new()
-                    .name("weft-model-finish".into())
-                    .spawn_scoped(scope, || links_from(&links, n_tasks));
-                let rest = rest();
-                let from = match side {
-                    Ok(side) => side
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                    // No thread to be had: this one does both.
-                    Err(_) => links_from(&links, n_tasks),
-                };
-                (from, rest)
-            });
+        let ((holds, object_events, senders, receivers, links_into), links_from) =
+            crate::two_cores::join("weft-model-finish", || links_from(&links, n_tasks), rest);
         let mut regions = self.regions.finish(n_tasks);
         for t in 0..n_tasks {
             regions.get_mut(t).sort_by_key(|r| (r.start, r.depth));

@@ -24,6 +24,30 @@ pub struct ObjectScale {
     pub hold_end_prefix_max: Vec<u64>,
 }
 
+/// What a document derives from its model alone, for drawing (see [`Document::new`]).
+struct Views {
+    catalog: LaneCatalog,
+    object_scales: Vec<ObjectScale>,
+    task_times: Vec<StateTimes>,
+    activity: Activity,
+    blocked_histogram: BlockedHistogram,
+}
+
+impl Views {
+    fn new(model: &Model) -> Self {
+        Views {
+            catalog: LaneCatalog::new(model),
+            object_scales: model.object_ixs().map(|o| object_scale(model, o)).collect(),
+            task_times: model
+                .task_ixs()
+                .map(|t| task_state_times(model, t))
+                .collect(),
+            activity: Activity::new(model),
+            blocked_histogram: BlockedHistogram::new(model),
+        }
+    }
+}
+
 /// An open trace.
 pub struct Document {
     /// Where it came from (`None` for a trace built in memory).
@@ -70,16 +94,21 @@ impl Document {
             None if !model.header().program.is_empty() => model.header().program.clone(),
             None => "trace".to_owned(),
         };
-        let catalog = LaneCatalog::new(&model);
-        let object_scales = model
-            .object_ixs()
-            .map(|o| object_scale(&model, o))
-            .collect();
-        let analysis = Analysis::run(&model);
-        let task_times: Vec<StateTimes> = model
-            .task_ixs()
-            .map(|t| task_state_times(&model, t))
-            .collect();
+        // The analysis takes longer than everything else here together (10 M events: about
+        // 0.45 s against 0.3 s), and neither needs the other: the rest is computed on a core of
+        // its own meanwhile.
+        let (analysis, views) = crate::two_cores::join(
+            "weft-document",
+            || Views::new(&model),
+            || Analysis::run(&model),
+        );
+        let Views {
+            catalog,
+            object_scales,
+            task_times,
+            activity,
+            blocked_histogram,
+        } = views;
         let facts = model
             .task_ixs()
             .map(|t| {
@@ -100,8 +129,6 @@ impl Document {
         }
         states_present[State::Done.index()] = model.tasks().iter().any(|t| t.exited_at.is_some());
         let findings = super::findings::collect(&model, &analysis);
-        let activity = Activity::new(&model);
-        let blocked_histogram = BlockedHistogram::new(&model);
         let view = ViewState::new(model.start_ns(), model.end_ns());
         Document {
             path,
