@@ -342,6 +342,12 @@ fn gen_then_bench_prints_each_phase_and_the_spread_of_several_loads() {
     ] {
         assert!(text.contains(line), "no {line:?} in:\n{text}");
     }
+    // With the viewer built in, the time from the model to what a window opens on.
+    assert_eq!(
+        text.contains("file → viewer ready: "),
+        cfg!(feature = "gui"),
+        "{text}"
+    );
     let each = text
         .lines()
         .find_map(|l| l.split_once("each: "))
