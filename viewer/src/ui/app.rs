@@ -736,7 +736,11 @@ impl App {
         for loading in &self.loading {
             ui.horizontal(|ui| {
                 ui.spinner();
-                ui.label(format!("Opening {} …", loading.path.display()));
+                ui.label(format!(
+                    "Opening {}: {} …",
+                    loading.path.display(),
+                    loading.step()
+                ));
                 ui.add(
                     egui::ProgressBar::new(loading.fraction())
                         .desired_width(240.0)

@@ -7,12 +7,12 @@
 //! document. Selections go out as [`Command`]s; zoom, pan and measurement are the timeline's own
 //! state and change in place.
 
+use std::ops::Range;
+
 use eframe::egui::{
     self, accesskit::Role, Align2, Color32, CornerRadius, FontId, Key, PointerButton, Pos2, Rect,
     Sense, Stroke, StrokeKind, Ui, Vec2, WidgetInfo,
 };
-
-use std::ops::Range;
 
 use crate::model::{Model, State, TaskIx, WorkerIx};
 
@@ -860,12 +860,14 @@ fn pick(doc: &Document, lane: LaneKey, t: f64) -> Command {
 /// Rows of a worker lane read at most to describe one stretch of it.
 const STRETCH_ROWS_MAX: usize = 20_000;
 
-/// What ran on worker `w` during `stretch`, when it holds more than one of the worker's rows:
-/// how busy the worker was, how many runs of how many tasks, and the task that ran longest.
+/// What ran on worker `w` during `stretch`, when a whole row of the worker's lies inside it
+/// (more than two rows overlap it): how busy the worker was, how many runs of how many tasks,
+/// and the task that ran longest. A stretch across one boundary is left to the row under the
+/// cursor, which says more.
 fn worker_stretch(model: &Model, w: WorkerIx, stretch: Range<u64>) -> Option<Vec<String>> {
     let slots = model.worker_lane(w);
     let rows = slots.visible(stretch.start, stretch.end);
-    if rows.len() < 2 {
+    if rows.len() <= 2 {
         return None;
     }
     // A stretch of more rows than is cheap to read in a frame is described up to there.
@@ -1200,8 +1202,11 @@ mod tests {
     }
 
     #[test]
-    fn a_stretch_inside_one_row_is_left_to_the_row_under_the_cursor() {
+    fn a_stretch_inside_one_row_or_across_one_boundary_is_left_to_the_row_under_the_cursor() {
         let model = bursts();
         assert_eq!(worker_stretch(&model, WorkerIx(0), 20..80), None);
+        assert_eq!(worker_stretch(&model, WorkerIx(0), 95..105), None);
+        // A whole run inside: described.
+        assert!(worker_stretch(&model, WorkerIx(0), 95..115).is_some());
     }
 }
