@@ -136,9 +136,7 @@ fn read_in_halves(file: &mut std::fs::File, len: u64) -> std::io::Result<Option<
         Ok(len) if cores > 1 && READ_IN_HALVES.contains(&(len as u64)) => len,
         _ => return Ok(None),
     };
-    // Zeroed by the allocator's fresh mapping, not by a pass over the bytes: the pages are
-    // first touched by the reads, each half's on its own thread.
-    let mut bytes = vec![0u8; len];
+    let mut bytes = zeroed(len)?;
     let half = len / 2;
     let (front, back) = bytes.split_at_mut(half);
     let shared: &std::fs::File = file;
@@ -161,6 +159,29 @@ fn read_in_halves(file: &mut std::fs::File, len: u64) -> std::io::Result<Option<
         }
     }
     Ok(Some(bytes))
+}
+
+/// `len` zero bytes, or an out-of-memory error where `vec![0; len]` would abort the viewer (as
+/// `read_whole`'s other path reports it). Zeroed by the allocator's fresh mapping, not by a
+/// pass over the bytes, so the pages are first touched by the reads, each half's on its own
+/// thread.
+#[cfg(unix)]
+fn zeroed(len: usize) -> std::io::Result<Vec<u8>> {
+    use std::alloc::{alloc_zeroed, Layout};
+
+    let out_of_memory = || std::io::Error::from(std::io::ErrorKind::OutOfMemory);
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    let layout = Layout::array::<u8>(len).map_err(|_| out_of_memory())?;
+    // SAFETY: the layout has a non-zero size, as `alloc_zeroed` requires.
+    let ptr = unsafe { alloc_zeroed(layout) };
+    if ptr.is_null() {
+        return Err(out_of_memory());
+    }
+    // SAFETY: `ptr` comes from the global allocator with the layout of `len` bytes (align 1),
+    // which is what a `Vec<u8>` of capacity `len` frees; all `len` bytes are initialised (zero).
+    Ok(unsafe { Vec::from_raw_parts(ptr, len, len) })
 }
 
 /// Fills `buf` from `offset` on, as far as the file goes; returns how many bytes were read.
@@ -699,6 +720,16 @@ mod tests {
                     read.is_some_and(|r| r == bytes),
                     "told {told} of {len} bytes"
                 );
+            }
+        }
+        #[cfg(unix)]
+        {
+            // Room the machine cannot give is an error to report, not an abort.
+            assert_eq!(zeroed(0).expect("nothing").len(), 0);
+            assert_eq!(zeroed(5).expect("five bytes"), vec![0u8; 5]);
+            for impossible in [isize::MAX as usize, usize::MAX] {
+                let err = zeroed(impossible).expect_err("no such allocation");
+                assert_eq!(err.kind(), std::io::ErrorKind::OutOfMemory);
             }
         }
         let small = dir.path().join("small.bin");
