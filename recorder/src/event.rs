@@ -488,6 +488,7 @@ pub fn shape(code: u8) -> Option<Shape> {
     })
 }
 
+#[inline(always)]
 fn raw(code: u8, a: u64, b: u64, small: u8) -> RawArgs {
     RawArgs { code, a, b, small }
 }
@@ -526,7 +527,9 @@ impl EventKind {
         self.to_raw().code
     }
 
-    /// The flat form written by the hot path and the encoder.
+    /// The flat form written by the hot path and the encoder. Inlined: where the kind is known
+    /// (every recording primitive), the match folds away.
+    #[inline(always)]
     pub fn to_raw(&self) -> RawArgs {
         use EventKind::*;
         match *self {

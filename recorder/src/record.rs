@@ -14,7 +14,7 @@ use std::panic::Location;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::event::{EventKind, ObjectId, StrId, TaskId, WorkerId};
+use crate::event::{EventKind, ObjectId, RawArgs, StrId, TaskId, WorkerId};
 use crate::ring::{Producer, Pushed, RawEvent, Ring, SITE_MASK};
 
 /// A call site as captured by `#[track_caller]`.
@@ -186,13 +186,23 @@ fn site_bits(site: Option<CallSite>) -> u64 {
 }
 
 /// Records `kind` at `site` on the current thread's ring (no-op when not recording).
-#[inline]
+///
+/// Inlined into every primitive so that the event's flat form is worked out where the kind is
+/// known (mostly constants), and only the store itself is a call.
+#[inline(always)]
 pub(crate) fn emit(kind: EventKind, site: Option<CallSite>) {
     let epoch = EPOCH.load(Ordering::Relaxed);
     if epoch == 0 {
         return;
     }
-    push(epoch, kind, site_bits(site));
+    let raw = kind.to_raw();
+    push(epoch, head(&raw, site_bits(site)), raw.a, raw.b);
+}
+
+/// The ring's packed word of an event: code, small argument and call-site bits.
+#[inline(always)]
+fn head(raw: &RawArgs, site: u64) -> u64 {
+    (raw.code as u64) << 56 | (raw.small as u64) << 48 | site
 }
 
 /// Records an event whose site is a tracing callsite's metadata.
@@ -205,16 +215,19 @@ pub(crate) fn emit_with_metadata(kind: EventKind, meta: &'static tracing::Metada
         p if p <= SITE_MASK => p | 1,
         _ => 0,
     };
-    push(epoch, kind, bits);
+    let raw = kind.to_raw();
+    push(epoch, head(&raw, bits), raw.a, raw.b);
 }
 
-#[inline(always)]
-fn push(epoch: u32, kind: EventKind, site: u64) {
+/// Stores one event, already in its ring form, on the current thread's ring. Four register
+/// arguments, so the call from each inlined `emit` is a few moves.
+#[inline(never)]
+fn push(epoch: u32, head: u64, a: u64, b: u64) {
     let stored = LOCAL.try_with(|cell| {
         // SAFETY: `LOCAL` is only touched by this module's functions, none of which re-enters
         // another while holding the reference (attach and the writer wake call no user code).
         let local = unsafe { &mut *cell.get() };
-        push_into(local, epoch, kind, site);
+        push_into(local, epoch, head, a, b);
     });
     if stored.is_err() {
         LATE_DROPPED.fetch_add(1, Ordering::Relaxed);
@@ -222,19 +235,18 @@ fn push(epoch: u32, kind: EventKind, site: u64) {
 }
 
 #[inline(always)]
-fn push_into(local: &mut Local, epoch: u32, kind: EventKind, site: u64) {
+fn push_into(local: &mut Local, epoch: u32, head: u64, a: u64, b: u64) {
     if local.epoch != epoch && !attach(local, epoch) {
         return;
     }
     let (Some(ring), Some(clock)) = (&local.ring, &local.clock) else {
         return;
     };
-    let raw = kind.to_raw();
     let ev = RawEvent {
         ts: clock.raw(),
-        head: (raw.code as u64) << 56 | (raw.small as u64) << 48 | site,
-        a: raw.a,
-        b: raw.b,
+        head,
+        a,
+        b,
     };
     match local.producer.push(ring, ev) {
         Pushed::HalfFull => wake_writer(),
@@ -246,6 +258,12 @@ fn push_into(local: &mut Local, epoch: u32, kind: EventKind, site: u64) {
         Pushed::NearlyFull => std::thread::yield_now(),
         Pushed::Stored | Pushed::Dropped => {}
     }
+}
+
+/// A slow path's event with no call site.
+fn push_kind(local: &mut Local, epoch: u32, kind: EventKind) {
+    let raw = kind.to_raw();
+    push_into(local, epoch, head(&raw, 0), raw.a, raw.b);
 }
 
 #[cold]
@@ -284,7 +302,7 @@ fn attach(local: &mut Local, epoch: u32) -> bool {
     }
     let name = lock(&shared.interner).intern(&name);
     let task = local.task;
-    push_into(local, epoch, EventKind::TaskStart { task, name }, 0);
+    push_kind(local, epoch, EventKind::TaskStart { task, name });
     true
 }
 
@@ -354,7 +372,7 @@ pub(crate) fn begin_task(task: TaskId, name: StrId) {
         }
         if local.epoch == epoch {
             // A thread already attached (reused) says which task it runs now.
-            push_into(local, epoch, EventKind::TaskStart { task, name }, 0);
+            push_kind(local, epoch, EventKind::TaskStart { task, name });
         } else {
             // Attaching records the TaskStart, named after the thread.
             attach(local, epoch);
