@@ -107,21 +107,24 @@ impl Ring {
         self.closed.load(Ordering::Acquire)
     }
 
-    /// Consumer side: appends every published event to `out`, oldest first, and frees their
-    /// slots. Returns how many were taken.
-    pub fn drain_into(&self, out: &mut Vec<RawEvent>) -> usize {
+    /// Consumer side: hands every published event to `each`, oldest first, straight from its
+    /// slot, then frees the slots. Returns how many were taken.
+    pub fn drain(&self, mut each: impl FnMut(&RawEvent)) -> usize {
         let head = self.head.0.load(Ordering::Acquire);
         let tail = self.tail.0.load(Ordering::Relaxed);
-        let n = head.wrapping_sub(tail);
-        out.reserve(n);
         for i in tail..head {
             // SAFETY: slots in [tail, head) were written and published by the producer (Acquire
             // on head above) and will not be rewritten before we store the new tail.
-            let ev = unsafe { (*self.slots[i & self.mask].get()).assume_init() };
-            out.push(ev);
+            each(unsafe { (*self.slots[i & self.mask].get()).assume_init_ref() });
         }
         self.tail.0.store(head, Ordering::Release);
-        n
+        head.wrapping_sub(tail)
+    }
+
+    /// [`Ring::drain`] into a vector.
+    #[cfg(test)]
+    pub fn drain_into(&self, out: &mut Vec<RawEvent>) -> usize {
+        self.drain(|ev| out.push(*ev))
     }
 }
 

@@ -16,9 +16,11 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::event::{running_after, RawArgs, SiteId, TaskId};
-use crate::format::{Batch, Chunk, End, FrameWriter, LostRecord, SiteRecord, WorkerRecord};
+use crate::format::{
+    Batch, Chunk, ChunkEncoder, End, FrameWriter, LostRecord, SiteRecord, WorkerRecord,
+};
 use crate::record::{Shared, LATE_DROPPED};
-use crate::ring::{RawEvent, Ring};
+use crate::ring::Ring;
 
 /// Slots of the writer's call-site cache.
 const SITE_CACHE: usize = 256;
@@ -61,7 +63,6 @@ pub(crate) struct Writer<W: Write> {
     /// Recently seen call sites by a hash of their pointer; `(0, 0)` marks an empty slot.
     site_cache: Vec<(u64, SiteId)>,
     seq: u64,
-    scratch: Vec<RawEvent>,
     events: u64,
     dropped: u64,
     late_dropped_seen: u64,
@@ -78,7 +79,6 @@ impl<W: Write> Writer<W> {
             sites: HashMap::new(),
             site_cache: vec![(0, 0); SITE_CACHE],
             seq: 0,
-            scratch: Vec::new(),
             events: 0,
             dropped: 0,
             late_dropped_seen: LATE_DROPPED.load(Ordering::Relaxed),
@@ -189,10 +189,28 @@ impl<W: Write> Writer<W> {
     }
 
     fn drain_ring(&mut self, i: usize, batch: &mut Batch) {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
         let ring = self.rings[i].ring.clone();
-        ring.drain_into(&mut scratch);
+        let chunk_task = self.rings[i].task;
+        let mut task = chunk_task;
+        let mut last_ts = self.rings[i].last_ts;
+        // Made at the first event, whose time the chunk starts from.
+        let mut chunk: Option<(ChunkEncoder, u64)> = None;
+        // Encoded straight from the ring's slots: the events are read once, not copied first.
+        ring.drain(|ev| {
+            // The TSC read is not serialising: clamp so time never runs backwards.
+            let ts = self.ns(ev.ts).max(last_ts);
+            last_ts = ts;
+            let raw = RawArgs {
+                code: ev.code(),
+                a: ev.a,
+                b: ev.b,
+                small: ev.small(),
+            };
+            task = running_after(task, &raw);
+            let site = self.site_id(ev.site_bits(), batch);
+            let (enc, _) = chunk.get_or_insert_with(|| (ChunkEncoder::new(ts), ts));
+            enc.push(ts, site, raw);
+        });
         if !self.rings[i].announced {
             self.rings[i].announced = true;
             batch.workers.push(WorkerRecord {
@@ -209,29 +227,11 @@ impl<W: Write> Writer<W> {
             batch.lost.push(LostRecord {
                 worker: ring.worker,
                 count,
+                // Where the ring's events stood before this drain.
                 after_ts: self.rings[i].last_ts,
             });
         }
-        if !scratch.is_empty() {
-            let first_ts = self.ns(scratch[0].ts).max(self.rings[i].last_ts);
-            let mut enc = crate::format::codec_encoder(first_ts);
-            let chunk_task = self.rings[i].task;
-            let mut last_ts = first_ts;
-            let mut task = chunk_task;
-            for ev in &scratch {
-                // The TSC read is not serialising: clamp so time never runs backwards.
-                let ts = self.ns(ev.ts).max(last_ts);
-                last_ts = ts;
-                let raw = RawArgs {
-                    code: ev.code(),
-                    a: ev.a,
-                    b: ev.b,
-                    small: ev.small(),
-                };
-                task = running_after(task, &raw);
-                let site = self.site_id(ev.site_bits(), batch);
-                enc.push(ts, site, raw);
-            }
+        if let Some((enc, first_ts)) = chunk {
             self.rings[i].last_ts = last_ts;
             self.rings[i].task = task;
             self.end_ts = self.end_ts.max(last_ts);
@@ -244,7 +244,6 @@ impl<W: Write> Writer<W> {
                 data: enc.data,
             });
         }
-        self.scratch = scratch;
     }
 
     /// The id of a call site, defining it in this batch the first time it is seen.

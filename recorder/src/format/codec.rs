@@ -54,7 +54,8 @@ fn undelta_from(last: &mut u64, d: u64) -> u64 {
     *last
 }
 
-pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+#[cfg(test)]
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -76,13 +77,6 @@ fn unzigzag(v: u64) -> i64 {
 struct MsgIds(Vec<(u64, u64)>);
 
 impl MsgIds {
-    fn last(&mut self, chan: u64) -> u64 {
-        self.0
-            .iter()
-            .rev()
-            .find(|(c, _)| *c == chan)
-            .map_or(0, |(_, m)| *m)
-    }
     /// The last message id of `chan`, to be updated in place (0 when none yet).
     #[inline(always)]
     fn slot(&mut self, chan: u64) -> &mut u64 {
@@ -94,13 +88,6 @@ impl MsgIds {
             }
         };
         &mut self.0[at].1
-    }
-    fn set(&mut self, chan: u64, msg: u64) {
-        if let Some(slot) = self.0.iter_mut().rev().find(|(c, _)| *c == chan) {
-            slot.1 = msg;
-        } else {
-            self.0.push((chan, msg));
-        }
     }
 }
 
@@ -126,6 +113,7 @@ impl ChunkEncoder {
         }
     }
 
+    #[inline]
     pub fn push(&mut self, ts: u64, site: SiteId, raw: RawArgs) {
         let code = raw.code & 63;
         let Some(sh) = shape(code) else { return };
@@ -136,11 +124,16 @@ impl ChunkEncoder {
         } else {
             SITE_EXPLICIT
         };
-        self.data.push(code | mode << 6);
-        put_varint(&mut self.data, ts.saturating_sub(self.last_ts));
+        self.data.reserve(MAX_EVENT_BYTES);
+        let mut out = EventBytes {
+            room: self.data.spare_capacity_mut(),
+            len: 0,
+        };
+        out.byte(code | mode << 6);
+        out.varint(ts.saturating_sub(self.last_ts));
         self.last_ts = ts.max(self.last_ts);
         if mode == SITE_EXPLICIT {
-            put_varint(&mut self.data, site as u64);
+            out.varint(site as u64);
         }
         if site != 0 {
             self.last_site[code as usize] = site;
@@ -151,31 +144,59 @@ impl ChunkEncoder {
             } else {
                 raw.a
             };
-            put_varint(&mut self.data, a);
+            out.varint(a);
         }
         if sh.b {
             if code == POLL_END {
-                let resume = delta_from(&mut self.tasks.last_resume, raw.b);
-                put_varint(&mut self.data, resume);
+                out.varint(delta_from(&mut self.tasks.last_resume, raw.b));
             } else if b_is_msg(code) {
                 if raw.b == 0 {
-                    put_varint(&mut self.data, 0);
+                    out.varint(0);
                 } else {
-                    let last = self.msgs.last(raw.a);
-                    put_varint(
-                        &mut self.data,
-                        zigzag(raw.b.wrapping_sub(last) as i64).wrapping_add(1),
-                    );
-                    self.msgs.set(raw.a, raw.b);
+                    let last = self.msgs.slot(raw.a);
+                    out.varint(zigzag(raw.b.wrapping_sub(*last) as i64).wrapping_add(1));
+                    *last = raw.b;
                 }
             } else {
-                put_varint(&mut self.data, raw.b);
+                out.varint(raw.b);
             }
         }
         if sh.small {
-            self.data.push(raw.small);
+            out.byte(raw.small);
         }
+        let written = out.len;
+        // SAFETY: `EventBytes` initialised the first `written` bytes of the spare capacity
+        // (each write is bounds-checked against it).
+        unsafe { self.data.set_len(self.data.len() + written) };
         self.count += 1;
+    }
+}
+
+/// The most bytes one event takes: the code byte, four varints of at most ten bytes each
+/// (time, site, `a`, `b`) and the small byte.
+const MAX_EVENT_BYTES: usize = 1 + 4 * 10 + 1;
+
+/// One event's bytes written into room reserved before it: a single capacity check per event
+/// instead of one per byte, which is most of what encoding costs the writer thread.
+struct EventBytes<'a> {
+    room: &'a mut [std::mem::MaybeUninit<u8>],
+    len: usize,
+}
+
+impl EventBytes<'_> {
+    #[inline(always)]
+    fn byte(&mut self, b: u8) {
+        self.room[self.len].write(b);
+        self.len += 1;
+    }
+
+    #[inline(always)]
+    fn varint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.byte((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.byte(v as u8);
     }
 }
 

@@ -29,6 +29,7 @@ mod tournament;
 mod trace_writer;
 mod write;
 
+pub(crate) use codec::ChunkEncoder;
 pub use read::{
     open_bytes, open_bytes_with_progress, open_file, open_file_with_progress, read_bytes,
     read_bytes_with_progress, read_file, read_file_with_progress, ReadError,
@@ -36,11 +37,6 @@ pub use read::{
 pub use stream::{StreamedTrace, TimeOrderedEvents};
 pub use trace_writer::TraceWriter;
 pub(crate) use write::FrameWriter;
-
-/// A chunk encoder for the writer thread.
-pub(crate) fn codec_encoder(first_ts: u64) -> codec::ChunkEncoder {
-    codec::ChunkEncoder::new(first_ts)
-}
 
 use std::fmt;
 

@@ -498,7 +498,7 @@ mod tests {
 
     use crate::event::{Event, EventKind};
     use crate::format::{
-        codec_encoder, open_bytes, read_bytes, Batch, Chunk, End, FrameWriter, Header, Loss,
+        open_bytes, read_bytes, Batch, Chunk, ChunkEncoder, End, FrameWriter, Header, Loss,
         TraceWriter, WorkerRecord, FORMAT_VERSION,
     };
     use crate::synth::{generate, SynthConfig};
@@ -619,7 +619,7 @@ mod tests {
         let mut chunks: Vec<Chunk> = times
             .iter()
             .map(|ts| {
-                let mut enc = codec_encoder(ts[0]);
+                let mut enc = ChunkEncoder::new(ts[0]);
                 for &t in ts {
                     let kind = EventKind::Send {
                         chan: 7,
