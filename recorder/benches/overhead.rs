@@ -4,7 +4,11 @@
 //! - `worker_pool`: a bounded job channel feeding 4 workers and a results channel back, jobs of
 //!   about 1 µs and about 10 µs of CPU work (the goal: ≤ 3 % slower traced);
 //! - `ping_pong`: two threads bouncing a message over two rendezvous-sized channels — nothing
-//!   but channel operations, the worst case for a tracer (goal: < 2× slower traced).
+//!   but channel operations, the worst case for a tracer (goal: < 2× slower traced). The two
+//!   threads are pinned to two different cores (Linux): left to the scheduler, the same
+//!   untraced binary takes anywhere from 7 to 32 ms on this 2-core machine, depending on
+//!   whether the threads happen to share a core, which drowns what tracing costs. The writer
+//!   thread is not pinned: it takes its time from one of the two, as it would in a program.
 //!
 //! Untraced means no recording session: the instrumented primitives then skip straight to the
 //! wrapped crossbeam/std call after one relaxed load. Criterion reports each variant; the
@@ -75,11 +79,13 @@ fn worker_pool(work_iterations: u64) -> u64 {
     sum
 }
 
-/// Two threads passing one message back and forth `ROUND_TRIPS` times.
+/// Two threads passing one message back and forth `ROUND_TRIPS` times, each on its own core.
 fn ping_pong() -> u64 {
     let (ping_tx, ping_rx) = channel::bounded::<u64>(1);
     let (pong_tx, pong_rx) = channel::bounded::<u64>(1);
+    let caller = cores::pin_to(0);
     let echo = thread::spawn(move || {
+        let _pinned = cores::pin_to(1);
         while let Ok(n) = ping_rx.recv() {
             if pong_tx.send(n + 1).is_err() {
                 break;
@@ -93,7 +99,72 @@ fn ping_pong() -> u64 {
     }
     drop(ping_tx);
     let _ = echo.join();
+    drop(caller);
     n
+}
+
+/// Pinning a thread to one core, for as long as a guard lives.
+mod cores {
+    /// Restores the thread's previous set of cores when dropped.
+    pub struct Pinned {
+        #[cfg(target_os = "linux")]
+        previous: Option<libc::cpu_set_t>,
+    }
+
+    /// Pins the calling thread to `core` where the platform allows it and the core exists;
+    /// otherwise leaves it where it is.
+    #[cfg(target_os = "linux")]
+    pub fn pin_to(core: usize) -> Pinned {
+        let size = std::mem::size_of::<libc::cpu_set_t>();
+        // SAFETY: `cpu_set_t` is plain bits, valid zeroed; both calls read or write exactly
+        // `size` bytes of it for the calling thread (pid 0).
+        let previous = unsafe {
+            let mut previous: libc::cpu_set_t = std::mem::zeroed();
+            let mut only: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(core, &mut only);
+            (libc::sched_getaffinity(0, size, &mut previous) == 0
+                && libc::sched_setaffinity(0, size, &only) == 0)
+                .then_some(previous)
+        };
+        Pinned { previous }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn pin_to(_core: usize) -> Pinned {
+        Pinned {}
+    }
+
+    /// Whether the ping-pong's threads can be given two cores of their own.
+    pub fn can_pin_apart() -> bool {
+        let first = pin_to(0);
+        let second = pin_to(1);
+        // Dropped in reverse: `second` restores "core 0 only", then `first` the original set.
+        is_pinned(&first) && is_pinned(&second)
+    }
+
+    fn is_pinned(p: &Pinned) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            p.previous.is_some()
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = p;
+            false
+        }
+    }
+
+    impl Drop for Pinned {
+        fn drop(&mut self) {
+            #[cfg(target_os = "linux")]
+            if let Some(previous) = &self.previous {
+                // SAFETY: as in `pin_to`; restores the set read there.
+                unsafe {
+                    libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), previous);
+                }
+            }
+        }
+    }
 }
 
 /// Times `workload`, recording it into `trace` when given, and returns the time and the events
@@ -160,6 +231,9 @@ fn main() {
     // The ratios, from interleaved rounds of the same binary.
     const ROUNDS: usize = 15;
     println!("\noverhead summary (median of {ROUNDS} interleaved rounds; same binary)");
+    if !cores::can_pin_apart() {
+        println!("  (ping_pong's threads could not be pinned to cores 0 and 1: its figures depend on where the scheduler puts them)");
+    }
     for (name, workload) in workloads {
         let mut plain = Vec::with_capacity(ROUNDS);
         let mut traced = Vec::with_capacity(ROUNDS);
