@@ -339,6 +339,7 @@ fn gen_then_bench_prints_each_phase_and_the_spread_of_several_loads() {
         "file → ready model over 3 loads: min ",
         "memory per event: ",
         "model heap, B/event: ",
+        "size: the same trace as Chrome JSON (weft export) takes ",
     ] {
         assert!(text.contains(line), "no {line:?} in:\n{text}");
     }

@@ -4,6 +4,7 @@
 //! each phase, total time from file to a ready model, and resident memory per event (peak, from
 //! the kernel's accounting). Loading is the viewer's: the file's frames and tables are read, then
 //! events are decoded (and checked) one at a time, in time order, straight into the model.
+//! Size is compared with the same trace as Chrome trace-event JSON, as `weft export` writes it.
 
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -18,6 +19,22 @@ use weft_viewer::model::Model;
 const GOAL_NS_PER_EVENT: f64 = 1e9 / 10e6;
 /// Goal: peak resident memory after load, per event.
 const GOAL_PEAK_BYTES_PER_EVENT: f64 = 32.0;
+/// Goal: the trace at least this many times smaller than the same trace as Chrome JSON.
+const GOAL_SMALLER_THAN_JSON: f64 = 30.0;
+
+/// Counts the bytes written to it and keeps none.
+#[derive(Default)]
+struct ByteCount(u64);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 /// Peak and current resident set size in bytes (Linux; 0 elsewhere).
 fn rss() -> (u64, u64) {
@@ -58,6 +75,17 @@ fn cpu_time() -> Duration {
 
 fn never_cancel(_: u64, _: u64) -> ControlFlow<()> {
     ControlFlow::Continue(())
+}
+
+/// How many bytes `weft export --format chrome` would write for `model`.
+fn chrome_json_bytes(model: &Model) -> anyhow::Result<u64> {
+    let mut count = ByteCount::default();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut count);
+    super::export::write_chrome(model, &mut out)
+        .and_then(|_| std::io::Write::flush(&mut out))
+        .map_err(|e| anyhow::anyhow!("exporting as Chrome JSON: {e}"))?;
+    drop(out);
+    Ok(count.0)
 }
 
 /// One load, file → ready model, with `between` called after the read (untimed): the time of
@@ -108,6 +136,7 @@ pub fn run(path: &Path, runs: u32) -> anyhow::Result<ExitCode> {
     let (peak_all, _) = rss();
     let heap = model.heap_bytes() as u64;
     let heap_tables = model.heap_breakdown();
+    let json_bytes = chrome_json_bytes(&model)?;
     let t_document = open_document(model, path);
 
     // More loads, timed only (the first set the memory figures).
@@ -146,6 +175,12 @@ pub fn run(path: &Path, runs: u32) -> anyhow::Result<ExitCode> {
         "{}: {events} events, {:.2} B/event on disk",
         path.display(),
         file_bytes as f64 / n
+    );
+    let smaller = json_bytes as f64 / file_bytes.max(1) as f64;
+    println!(
+        "size: the same trace as Chrome JSON (weft export) takes {:.1} B/event, {smaller:.1}× the file ({:.2}× the goal of >= {GOAL_SMALLER_THAN_JSON:.0}×)",
+        json_bytes as f64 / n,
+        smaller / GOAL_SMALLER_THAN_JSON
     );
     println!(
         "read      {:>8.1} ms  {:>6.1} M events/s  (frames and tables; events are checked as they are decoded)",
