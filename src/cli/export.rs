@@ -16,20 +16,20 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use serde::Serialize;
-use serde_json::{json, Value};
-use weft_viewer::model::{Model, State, WaitTarget};
+use weft_recorder::event::Level;
+use weft_viewer::model::{Model, ObjectIx, SiteIx, State, WaitTarget};
 
 use super::args::ExportFormat;
-use super::load::load;
+use super::load::load_model;
 
 pub fn run(path: &Path, format: ExportFormat, output: &Path) -> anyhow::Result<ExitCode> {
-    let loaded = load(path)?;
+    let model = load_model(path)?;
     match format {
         ExportFormat::Chrome => {
             let file = File::create(output)
                 .with_context(|| format!("cannot create {}", output.display()))?;
             let mut out = BufWriter::new(file);
-            let written = write_chrome(&loaded.model, &mut out)
+            let written = write_chrome(&model, &mut out)
                 .and_then(|n| out.flush().map(|()| n))
                 .with_context(|| format!("cannot write {}", output.display()))?;
             eprintln!(
@@ -59,7 +59,31 @@ struct ChromeEvent<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     s: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    args: Option<Value>,
+    args: Option<Args<'a>>,
+}
+
+/// An event's `args`, typed and borrowed: a map built per event was most of what exporting
+/// cost. Fields are in alphabetical order, the order a JSON map's keys were written in.
+#[derive(Default, Serialize)]
+struct Args<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    arms: Option<Vec<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    joins: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<Level>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object: Option<&'a str>,
+    #[serde(rename = "queue depth", skip_serializing_if = "Option::is_none")]
+    queue_depth: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    site: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sort_index: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiters: Option<u32>,
 }
 
 impl<'a> ChromeEvent<'a> {
@@ -80,6 +104,37 @@ impl<'a> ChromeEvent<'a> {
     }
 }
 
+/// Site labels and object names, each made once: millions of events name a few hundred.
+struct Labels {
+    sites: Vec<Option<String>>,
+    objects: Vec<String>,
+}
+
+impl Labels {
+    fn new(model: &Model) -> Self {
+        // Site 0 is "unknown"; the model's sites are numbered densely from 1.
+        let mut sites = vec![None];
+        while let Some(site) = u32::try_from(sites.len())
+            .ok()
+            .and_then(|i| model.site(SiteIx(i)))
+        {
+            sites.push(Some(site.to_string()));
+        }
+        Labels {
+            sites,
+            objects: model.object_ixs().map(|o| model.object_name(o)).collect(),
+        }
+    }
+
+    fn site(&self, site: SiteIx) -> Option<&str> {
+        self.sites.get(site.0 as usize).and_then(|s| s.as_deref())
+    }
+
+    fn object(&self, o: ObjectIx) -> &str {
+        self.objects.get(o.index()).map_or("", String::as_str)
+    }
+}
+
 fn micros(ns: u64) -> f64 {
     ns as f64 / 1000.0
 }
@@ -94,20 +149,33 @@ pub fn write_chrome(model: &Model, out: &mut impl Write) -> std::io::Result<u64>
     };
     write!(w.out, "{{\"displayTimeUnit\":\"ns\",\"traceEvents\":[")?;
 
+    let labels = Labels::new(model);
     let mut process = ChromeEvent::new("M", "process_name", 0, pid, 0);
     let program = &model.header().program;
-    process.args =
-        Some(json!({ "name": if program.is_empty() { "traced program" } else { program } }));
+    process.args = Some(Args {
+        name: Some(Cow::Borrowed(if program.is_empty() {
+            "traced program"
+        } else {
+            program
+        })),
+        ..Args::default()
+    });
     w.event(&process)?;
 
     for t in model.task_ixs() {
         let task = model.task(t);
         let tid = task.id;
         let mut name = ChromeEvent::new("M", "thread_name", 0, pid, tid);
-        name.args = Some(json!({ "name": format!("{} (task {})", model.task_name(t), task.id) }));
+        name.args = Some(Args {
+            name: Some(format!("{} (task {})", model.task_name(t), task.id).into()),
+            ..Args::default()
+        });
         w.event(&name)?;
         let mut order = ChromeEvent::new("M", "thread_sort_index", 0, pid, tid);
-        order.args = Some(json!({ "sort_index": t.0 }));
+        order.args = Some(Args {
+            sort_index: Some(t.0),
+            ..Args::default()
+        });
         w.event(&order)?;
 
         for span in model.timeline(t).spans() {
@@ -117,30 +185,21 @@ pub fn write_chrome(model: &Model, out: &mut impl Write) -> std::io::Result<u64>
             let mut e = ChromeEvent::new("X", span.state.as_str(), span.start, pid, tid);
             e.cat = Some("state");
             e.dur = Some(micros(span.duration()));
-            let mut args = serde_json::Map::new();
-            if let Some(site) = model.site_label(span.site) {
-                args.insert("site".into(), site.into());
-            }
+            let mut args = Args {
+                site: labels.site(span.site),
+                ..Args::default()
+            };
             match span.target {
-                WaitTarget::Object(o) => {
-                    args.insert("object".into(), model.object_name(o).into());
-                }
-                WaitTarget::Task(x) => {
-                    args.insert("joins".into(), format!("task {}", model.task(x).id).into());
-                }
+                WaitTarget::Object(o) => args.object = Some(labels.object(o)),
+                WaitTarget::Task(x) => args.joins = Some(format!("task {}", model.task(x).id)),
                 WaitTarget::Select(s) => {
-                    let arms: Vec<String> = model
-                        .select(s)
-                        .1
-                        .iter()
-                        .map(|a| model.object_name(a.channel))
-                        .collect();
-                    args.insert("arms".into(), arms.into());
+                    let arms = model.select(s).1.iter();
+                    args.arms = Some(arms.map(|a| labels.object(a.channel)).collect());
                 }
                 WaitTarget::Nothing => {}
             }
-            if !args.is_empty() {
-                e.args = Some(Value::Object(args));
+            if args.site.is_some() || !matches!(span.target, WaitTarget::Nothing) {
+                e.args = Some(args);
             }
             w.event(&e)?;
         }
@@ -158,8 +217,12 @@ pub fn write_chrome(model: &Model, out: &mut impl Write) -> std::io::Result<u64>
             let mut e = ChromeEvent::new("i", model.string(mark.message), mark.ts, pid, tid);
             e.cat = Some("mark");
             e.s = Some("t");
-            if let Some(site) = model.site_label(mark.site) {
-                e.args = Some(json!({ "site": site, "level": mark.level }));
+            if let Some(site) = labels.site(mark.site) {
+                e.args = Some(Args {
+                    site: Some(site),
+                    level: Some(mark.level),
+                    ..Args::default()
+                });
             }
             w.event(&e)?;
         }
@@ -184,13 +247,9 @@ pub fn write_chrome(model: &Model, out: &mut impl Write) -> std::io::Result<u64>
     }
 
     for o in model.object_ixs() {
-        let object = model.object(o);
-        let series = if object.kind.is_channel() {
-            "queue depth"
-        } else {
-            "waiters"
-        };
-        let name = format!("{} {}", model.object_name(o), series);
+        let is_channel = model.object(o).kind.is_channel();
+        let series = if is_channel { "queue depth" } else { "waiters" };
+        let name = format!("{} {}", labels.object(o), series);
         let lane = model.object_events(o);
         let mut last = None;
         for (i, ev) in lane.rows().iter().enumerate() {
@@ -199,7 +258,18 @@ pub fn write_chrome(model: &Model, out: &mut impl Write) -> std::io::Result<u64>
             }
             last = Some(ev.level());
             let mut e = ChromeEvent::new("C", name.as_str(), lane.start_of(i), pid, 0);
-            e.args = Some(json!({ series: ev.level() }));
+            let level = Some(ev.level());
+            e.args = Some(if is_channel {
+                Args {
+                    queue_depth: level,
+                    ..Args::default()
+                }
+            } else {
+                Args {
+                    waiters: level,
+                    ..Args::default()
+                }
+            });
             w.event(&e)?;
         }
     }

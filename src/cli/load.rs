@@ -1,5 +1,5 @@
-//! Loading a trace for a command: decode, build the model, analyse — with a progress bar on a
-//! terminal.
+//! Loading a trace for a command: decode, build the model, analyse (for the commands that
+//! report findings) — with a progress bar on a terminal.
 
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
@@ -20,6 +20,22 @@ pub struct Loaded {
 /// Reads, indexes and analyses `path`. Errors name the file.
 pub fn load(path: &Path) -> anyhow::Result<Loaded> {
     let bar = progress_bar();
+    let model = model_with(&bar, path)?;
+    bar.set_message("analysing");
+    let analysis = Analysis::run(&model);
+    bar.finish_and_clear();
+    Ok(Loaded { model, analysis })
+}
+
+/// Reads and indexes `path`, for a command that needs no analysis. Errors name the file.
+pub fn load_model(path: &Path) -> anyhow::Result<Model> {
+    let bar = progress_bar();
+    let model = model_with(&bar, path)?;
+    bar.finish_and_clear();
+    Ok(model)
+}
+
+fn model_with(bar: &ProgressBar, path: &Path) -> anyhow::Result<Model> {
     bar.set_message(format!("reading {}", path.display()));
     // Events are decoded as the model indexes them: they never all exist at once.
     let stream = format::open_file_with_progress(path, |done, total| {
@@ -37,10 +53,7 @@ pub fn load(path: &Path) -> anyhow::Result<Loaded> {
         ControlFlow::Continue(())
     })
     .with_context(|| format!("loading {}", path.display()))?;
-    bar.set_message("analysing");
-    let analysis = Analysis::run(&model);
-    bar.finish_and_clear();
-    Ok(Loaded { model, analysis })
+    Ok(model)
 }
 
 /// A bar on stderr when it is a terminal; hidden otherwise (pipes, CI, tests).
