@@ -107,14 +107,34 @@ impl Ring {
         self.closed.load(Ordering::Acquire)
     }
 
+    /// Consumer side: where the producer is now. Every event before it is published, and
+    /// stays until [`Ring::drain_to`] takes it.
+    pub fn published(&self) -> usize {
+        self.head.0.load(Ordering::Acquire)
+    }
+
     /// Consumer side: hands every published event to `each`, oldest first, straight from its
     /// slot, then frees the slots. Returns how many were taken.
-    pub fn drain(&self, mut each: impl FnMut(&RawEvent)) -> usize {
-        let head = self.head.0.load(Ordering::Acquire);
+    #[cfg(test)]
+    pub fn drain(&self, each: impl FnMut(&RawEvent)) -> usize {
+        self.drain_to(self.published(), each)
+    }
+
+    /// [`Ring::drain`] up to `head`, a position [`Ring::published`] returned: the writer reads
+    /// every ring's position first and then drains each up to it, so one batch is a cut
+    /// across the threads taken at one moment, however long encoding the first rings takes.
+    pub fn drain_to(&self, head: usize, mut each: impl FnMut(&RawEvent)) -> usize {
         let tail = self.tail.0.load(Ordering::Relaxed);
+        // A position past what is published now (not one `published` gave) goes no further.
+        let now = self.published();
+        let head = if head.wrapping_sub(tail) <= now.wrapping_sub(tail) {
+            head
+        } else {
+            now
+        };
         for i in tail..head {
             // SAFETY: slots in [tail, head) were written and published by the producer (Acquire
-            // on head above) and will not be rewritten before we store the new tail.
+            // on head in `published`) and will not be rewritten before we store the new tail.
             each(unsafe { (*self.slots[i & self.mask].get()).assume_init_ref() });
         }
         self.tail.0.store(head, Ordering::Release);
@@ -218,6 +238,28 @@ mod tests {
         ring.drain_into(&mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].a, 16);
+    }
+
+    #[test]
+    fn a_drain_stops_where_the_ring_stood_when_its_position_was_read() {
+        let ring = Ring::new(64, 0, 0, String::new());
+        let mut p = Producer::new();
+        for i in 0..5 {
+            p.push(&ring, ev(i));
+        }
+        let cut = ring.published();
+        // Recorded after the cut: left for the next batch.
+        for i in 5..8 {
+            p.push(&ring, ev(i));
+        }
+        let mut taken = Vec::new();
+        assert_eq!(ring.drain_to(cut, |e| taken.push(e.a)), 5);
+        assert_eq!(taken, vec![0, 1, 2, 3, 4]);
+        taken.clear();
+        // A position beyond what is published goes no further than what is.
+        assert_eq!(ring.drain_to(cut + 1000, |e| taken.push(e.a)), 3);
+        assert_eq!(taken, vec![5, 6, 7]);
+        assert_eq!(ring.drain_to(ring.published(), |_| {}), 0);
     }
 
     #[test]

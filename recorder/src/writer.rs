@@ -63,6 +63,8 @@ pub(crate) struct Writer<W: Write> {
     /// Recently seen call sites by a hash of their pointer; `(0, 0)` marks an empty slot.
     site_cache: Vec<(u64, SiteId)>,
     seq: u64,
+    /// Each ring's `(closed, published position)` at the start of a collect.
+    cut: Vec<(bool, usize)>,
     events: u64,
     dropped: u64,
     late_dropped_seen: u64,
@@ -79,6 +81,7 @@ impl<W: Write> Writer<W> {
             sites: HashMap::new(),
             site_cache: vec![(0, 0); SITE_CACHE],
             seq: 0,
+            cut: Vec::new(),
             events: 0,
             dropped: 0,
             late_dropped_seen: LATE_DROPPED.load(Ordering::Relaxed),
@@ -143,18 +146,30 @@ impl<W: Write> Writer<W> {
             seq: self.seq,
             ..Batch::default()
         };
+        // Where every ring stands, read before any is drained: the batch is then a cut taken
+        // at one moment. Draining ring by ring to wherever each stood when its turn came would
+        // let a thread drained early miss events recorded before those of a thread drained
+        // later (a message id drawn before another's, say) by the time encoding takes.
+        // `closed` is read before the position: everything a thread pushed before closing is
+        // then in it.
+        let mut cut = std::mem::take(&mut self.cut);
+        cut.clear();
+        cut.extend(self.rings.iter().map(|r| {
+            let closed = r.ring.is_closed();
+            (closed, r.ring.published())
+        }));
         let mut i = 0;
         while i < self.rings.len() {
-            // Read `closed` before draining: everything the thread pushed before closing is
-            // then visible to the drain.
-            let closed = self.rings[i].ring.is_closed();
-            self.drain_ring(i, &mut batch);
+            let (closed, head) = cut[i];
+            self.drain_ring(i, head, &mut batch);
             if closed {
                 self.rings.swap_remove(i);
+                cut.swap_remove(i);
             } else {
                 i += 1;
             }
         }
+        self.cut = cut;
         let late = LATE_DROPPED.load(Ordering::Relaxed);
         if late > self.late_dropped_seen {
             let count = late - self.late_dropped_seen;
@@ -188,7 +203,8 @@ impl<W: Write> Writer<W> {
         Ok(())
     }
 
-    fn drain_ring(&mut self, i: usize, batch: &mut Batch) {
+    /// Encodes ring `i`'s events up to `head` into a chunk of `batch`.
+    fn drain_ring(&mut self, i: usize, head: usize, batch: &mut Batch) {
         let ring = self.rings[i].ring.clone();
         let chunk_task = self.rings[i].task;
         let mut task = chunk_task;
@@ -196,7 +212,7 @@ impl<W: Write> Writer<W> {
         // Made at the first event, whose time the chunk starts from.
         let mut chunk: Option<(ChunkEncoder, u64)> = None;
         // Encoded straight from the ring's slots: the events are read once, not copied first.
-        ring.drain(|ev| {
+        ring.drain_to(head, |ev| {
             // The TSC read is not serialising: clamp so time never runs backwards.
             let ts = self.ns(ev.ts).max(last_ts);
             last_ts = ts;
