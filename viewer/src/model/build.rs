@@ -1475,7 +1475,11 @@ fn links_from(links: &LinkTable, tasks: usize) -> Grouped<LinkIx> {
     for t in 0..tasks {
         let list = from.get_mut(t);
         keyed.clear();
-        keyed.extend(list.iter().map(|&l| (links.cause_time(l), l)));
+        keyed.extend(
+            links
+                .cause_times(list.iter().copied())
+                .zip(list.iter().copied()),
+        );
         if !keyed.is_sorted() {
             sort_nearly_sorted(&mut keyed);
             for (slot, &(_, l)) in list.iter_mut().zip(&keyed) {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::ids::{LinkIx, ObjectIx, TaskIx};
-use super::lane::{insert_at, partition_index, TimeColumn, Times};
+use super::lane::{insert_at, partition_index, NearTimes, TimeColumn, Times};
 
 /// What kind of cause a link records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -79,23 +79,25 @@ impl Link {
 }
 
 /// Every link of a model in [`Link::order`], as columns: effect times 4 bytes a link (sorted,
-/// so a [`TimeColumn`]), the rest 21 — a third less than [`Link`]'s 40 (its `Option<ObjectIx>`
-/// has no spare value to mean none, and its `u64`s pad the row). Links are the model's
-/// second-largest table.
+/// so a [`TimeColumn`]), the rest 17 — about half [`Link`]'s 40 (its `Option<ObjectIx>` has no
+/// spare value to mean none, and its `u64`s pad the row). Links are the model's second-largest
+/// table, and a recorded pipeline has one for nearly every two events.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LinkTable {
     to_ts: TimeColumn,
     rows: Vec<LinkRow>,
     kinds: Vec<LinkKind>,
+    /// Cause times too far from their effects for a row's 31 bits, by the index a row keeps.
+    far_causes: Vec<u64>,
     /// The last link pushed, which the builder compares every new one with.
     last: Option<Link>,
 }
 
-/// A link but its effect time and kind, 20 bytes.
+/// A link but its effect time and kind, 16 bytes.
 #[derive(Clone, Copy, Debug, Default)]
 struct LinkRow {
-    /// `from_ts` in two halves, so the row aligns to 4.
-    from_ts: [u32; 2],
+    /// The cause time as an offset from the effect time (see [`Cause`]).
+    cause: Cause,
     from_task: TaskIx,
     to_task: TaskIx,
     /// `NO_OBJECT` for none.
@@ -104,16 +106,52 @@ struct LinkRow {
 
 const NO_OBJECT: u32 = u32::MAX;
 
-impl LinkRow {
-    fn cause_time(&self) -> u64 {
-        u64::from(self.from_ts[0]) | u64::from(self.from_ts[1]) << 32
+/// A cause time beside its effect's. Nearly every cause comes shortly before its effect (a send
+/// before the receive, a release before the acquire), and some a little after it (two threads'
+/// clocks, causes recorded just after the fact): stored as `to_ts + AFTER - from_ts` when that
+/// fits 31 bits, a cause up to about 2.1 s before its effect or 1 ms after it. Otherwise the
+/// top bit is set and the rest indexes [`LinkTable::far_causes`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Cause(u32);
+
+impl Cause {
+    /// How far after its effect a cause can be and still be an offset.
+    const AFTER: u64 = 1 << 20;
+    const FAR: u32 = 1 << 31;
+
+    /// `from_ts` beside `to_ts`, appending it to `far` when it is not near.
+    fn new(from_ts: u64, to_ts: u64, far: &mut Vec<u64>) -> Self {
+        let offset = to_ts
+            .checked_add(Self::AFTER)
+            .and_then(|t| t.checked_sub(from_ts));
+        match offset {
+            Some(offset) if offset < u64::from(Self::FAR) => Cause(offset as u32),
+            // Far causes are fewer than links, and links fewer than 2^31 (`build::MAX_EVENTS`).
+            _ => {
+                far.push(from_ts);
+                Cause(Self::FAR | (far.len() - 1) as u32)
+            }
+        }
     }
 
+    fn time(self, to_ts: u64, far: &[u64]) -> u64 {
+        if self.0 & Self::FAR == 0 {
+            // `new` made the offset from this sum, so it does not overflow.
+            to_ts.saturating_add(Self::AFTER).saturating_sub(u64::from(self.0))
+        } else {
+            far.get((self.0 & !Self::FAR) as usize)
+                .copied()
+                .unwrap_or(to_ts)
+        }
+    }
+}
+
+impl LinkRow {
     /// The link this row is with its kind and effect time.
-    fn link(&self, kind: LinkKind, to_ts: u64) -> Link {
+    fn link(&self, kind: LinkKind, to_ts: u64, far: &[u64]) -> Link {
         Link {
             kind,
-            from_ts: self.cause_time(),
+            from_ts: self.cause.time(to_ts, far),
             to_ts,
             from_task: self.from_task,
             to_task: self.to_task,
@@ -121,9 +159,9 @@ impl LinkRow {
         }
     }
 
-    fn new(l: &Link) -> Self {
+    fn new(l: &Link, far: &mut Vec<u64>) -> Self {
         LinkRow {
-            from_ts: [l.from_ts as u32, (l.from_ts >> 32) as u32],
+            cause: Cause::new(l.from_ts, l.to_ts, far),
             from_task: l.from_task,
             to_task: l.to_task,
             // Objects are fewer than `u32::MAX` (see `build::MAX_EVENTS`).
@@ -140,7 +178,8 @@ impl LinkTable {
     /// Link `i`, if there is one.
     pub fn get(&self, i: usize) -> Option<Link> {
         let row = self.rows.get(i)?;
-        Some(row.link(*self.kinds.get(i)?, self.to_ts.as_times().get(i)?))
+        let to_ts = self.to_ts.as_times().get(i)?;
+        Some(row.link(*self.kinds.get(i)?, to_ts, &self.far_causes))
     }
 
     /// Link `l`, which must exist, as indexing a slice.
@@ -169,9 +208,17 @@ impl LinkTable {
         self.rows[l.index()].to_task
     }
 
-    /// Link `l`'s cause time.
-    pub fn cause_time(&self, l: LinkIx) -> u64 {
-        self.rows[l.index()].cause_time()
+    /// The cause times of links `ls`, which must exist, in that order: the effect times they
+    /// are kept beside are read through one cursor, so increasing indexes cost no searches.
+    pub fn cause_times<'a>(
+        &'a self,
+        ls: impl IntoIterator<Item = LinkIx> + 'a,
+    ) -> impl Iterator<Item = u64> + 'a {
+        let times = NearTimes::new(self.to_ts.as_times());
+        ls.into_iter().map(move |l| {
+            let to_ts = times.get(l.index()).unwrap_or(0);
+            self.rows[l.index()].cause.time(to_ts, &self.far_causes)
+        })
     }
 
     /// The links in order, the effect times read in one walk down their column.
@@ -180,13 +227,13 @@ impl LinkTable {
             .iter()
             .zip(&self.rows)
             .zip(&self.kinds)
-            .map(|((to_ts, row), &kind)| row.link(kind, to_ts))
+            .map(|((to_ts, row), &kind)| row.link(kind, to_ts, &self.far_causes))
     }
 
     /// Appends `link`, which must not come before the last in [`Link::order`].
     pub fn push(&mut self, link: &Link) {
         self.to_ts.push(link.to_ts);
-        self.rows.push(LinkRow::new(link));
+        self.rows.push(LinkRow::new(link, &mut self.far_causes));
         self.kinds.push(link.kind);
         self.last = Some(*link);
     }
@@ -212,7 +259,8 @@ impl LinkTable {
             })
             .collect();
         let to_ts: Vec<u64> = late.iter().map(|l| l.to_ts).collect();
-        let rows: Vec<LinkRow> = late.iter().map(LinkRow::new).collect();
+        let far = &mut self.far_causes;
+        let rows: Vec<LinkRow> = late.iter().map(|l| LinkRow::new(l, far)).collect();
         let kinds: Vec<LinkKind> = late.iter().map(|l| l.kind).collect();
         self.to_ts.insert_sorted(&at, &to_ts);
         insert_at(&mut self.rows, &at, &rows);
@@ -224,12 +272,14 @@ impl LinkTable {
         self.to_ts.shrink_to_fit();
         self.rows.shrink_to_fit();
         self.kinds.shrink_to_fit();
+        self.far_causes.shrink_to_fit();
     }
 
     pub fn heap_bytes(&self) -> usize {
         self.to_ts.heap_bytes()
             + self.rows.capacity() * std::mem::size_of::<LinkRow>()
             + self.kinds.capacity()
+            + self.far_causes.capacity() * std::mem::size_of::<u64>()
     }
 }
 
@@ -238,8 +288,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_row_is_20_bytes() {
-        assert_eq!(std::mem::size_of::<LinkRow>(), 20);
+    fn a_row_is_16_bytes() {
+        assert_eq!(std::mem::size_of::<LinkRow>(), 16);
+    }
+
+    #[test]
+    fn cause_times_near_and_far_come_back_exactly() {
+        let mut far = Vec::new();
+        let to_ts = 10_000_000_000u64;
+        let cases = [
+            to_ts,
+            to_ts - 1,
+            to_ts + 1,
+            to_ts + Cause::AFTER,
+            to_ts + Cause::AFTER + 1,
+            to_ts - (u64::from(Cause::FAR) - Cause::AFTER - 1),
+            to_ts - (u64::from(Cause::FAR) - Cause::AFTER),
+            0,
+            u64::MAX - Cause::AFTER,
+        ];
+        let causes: Vec<Cause> = cases
+            .iter()
+            .map(|&c| Cause::new(c, to_ts, &mut far))
+            .collect();
+        for (&from_ts, cause) in cases.iter().zip(&causes) {
+            assert_eq!(cause.time(to_ts, &far), from_ts, "{from_ts}");
+        }
+        // Only those beyond the offset's reach are kept aside.
+        assert_eq!(
+            far,
+            vec![
+                to_ts + Cause::AFTER + 1,
+                to_ts - (u64::from(Cause::FAR) - Cause::AFTER),
+                0,
+                u64::MAX - Cause::AFTER
+            ]
+        );
     }
 
     #[test]
@@ -268,7 +352,14 @@ mod tests {
                     } else {
                         LinkKind::Release
                     },
-                    from_ts: to_ts.saturating_sub(next(3)),
+                    // Mostly just before the effect; now and then after it (near and far),
+                    // or too long before it for a row's offset.
+                    from_ts: match next(8) {
+                        0 => to_ts + 5_000,
+                        1 => to_ts + (3 << 20),
+                        2 => to_ts.saturating_sub(3 << 30),
+                        _ => to_ts.saturating_sub(next(3)),
+                    },
                     to_ts,
                     from_task: TaskIx(next(3) as u32),
                     to_task: TaskIx(next(3) as u32),
