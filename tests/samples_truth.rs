@@ -80,6 +80,7 @@ sample_truth_tests! {
     bounded_vs_unbounded,
     backpressure,
     select_timeout,
+    long_run,
     leak_blocked_send,
     leak_blocked_recv,
     deadlock_lock_order,

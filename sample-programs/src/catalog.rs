@@ -109,6 +109,8 @@ pub(crate) const SAMPLES: &[Sample] = &[
     with_findings!("bounded_vs_unbounded", BOUNDED_VS_UNBOUNDED),
     healthy!("backpressure"),
     healthy!("select_timeout"),
+    // The patterns together, for as many events as asked (1 M, 10 M): scale, from a real run.
+    healthy!("long_run"),
     with_findings!("leak_blocked_send", LEAK_BLOCKED_SEND),
     with_findings!("leak_blocked_recv", LEAK_BLOCKED_RECV),
     with_findings!("deadlock_lock_order", DEADLOCK_LOCK_ORDER),
