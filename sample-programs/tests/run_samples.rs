@@ -285,6 +285,7 @@ sample_tests! {
     bounded_vs_unbounded => expect_bounded_vs_unbounded,
     backpressure => expect_backpressure,
     select_timeout => expect_select_timeout,
+    long_run => expect_long_run,
     leak_blocked_send => expect_leak_blocked_send,
     leak_blocked_recv => expect_leak_blocked_recv,
     deadlock_lock_order => expect_deadlock_lock_order,
@@ -413,6 +414,26 @@ fn expect_select_timeout(run: &Run) {
         )
     });
     assert_eq!(readings, 15, "readings taken through select");
+}
+
+fn expect_long_run(run: &Run) {
+    assert_eq!(run.spawned_named("worker-"), 4);
+    for stage in ["source", "parser", "collector"] {
+        assert_eq!(run.spawned_named(stage), 1, "{stage}");
+    }
+    // 50k events asked for by default, at 9 a request.
+    assert!(
+        run.stdout.contains("5556 of 5556 requests answered"),
+        "{}",
+        run.stdout
+    );
+    let events = run.trace.events.len();
+    assert!((45_000..=80_000).contains(&events), "{events} events");
+    // Every request's key is looked up in the shared cache: a hold of its lock, at least.
+    let holds = run.count(|k| matches!(k, EventKind::LockRelease { .. }));
+    assert!(holds >= 5556, "{holds} holds of the cache's lock");
+    // Each stage's output channel closes as the pipeline shuts down.
+    assert!(run.count(|k| is_disconnect(k, Side::Sender)) >= 3);
 }
 
 fn expect_leak_blocked_send(run: &Run) {
