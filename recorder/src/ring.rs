@@ -38,6 +38,9 @@ impl RawEvent {
 
 pub(crate) const SITE_MASK: u64 = (1 << 48) - 1;
 
+/// A drain gives the slots it has read back to the producer every this many events.
+const FREE_EVERY: usize = 1024;
+
 /// Keeps the producer's index and the consumer's index on different cache lines.
 #[repr(align(64))]
 struct Padded<T>(T);
@@ -134,8 +137,14 @@ impl Ring {
         };
         for i in tail..head {
             // SAFETY: slots in [tail, head) were written and published by the producer (Acquire
-            // on head in `published`) and will not be rewritten before we store the new tail.
+            // on head in `published`) and will not be rewritten before we store a tail past
+            // them; `each` cannot keep the reference beyond its call.
             each(unsafe { (*self.slots[i & self.mask].get()).assume_init_ref() });
+            // Slots are given back as the drain goes, not at its end: the writer encodes as it
+            // reads, and a thread recording flat out would otherwise wait that long for room.
+            if (i + 1) % FREE_EVERY == 0 {
+                self.tail.0.store(i + 1, Ordering::Release);
+            }
         }
         self.tail.0.store(head, Ordering::Release);
         head.wrapping_sub(tail)
@@ -260,6 +269,29 @@ mod tests {
         assert_eq!(ring.drain_to(cut + 1000, |e| taken.push(e.a)), 3);
         assert_eq!(taken, vec![5, 6, 7]);
         assert_eq!(ring.drain_to(ring.published(), |_| {}), 0);
+    }
+
+    #[test]
+    fn a_drain_gives_slots_back_as_it_goes() {
+        let ring = Ring::new(4 * FREE_EVERY, 0, 0, String::new());
+        let mut p = Producer::new();
+        let n = 4 * FREE_EVERY as u64;
+        for i in 0..n {
+            assert_ne!(p.push(&ring, ev(i)), Pushed::Dropped);
+        }
+        assert_eq!(p.push(&ring, ev(n)), Pushed::Dropped, "full");
+        let mut pushed_meanwhile = Vec::new();
+        ring.drain_to(ring.published(), |e| {
+            // Halfway through, the first half's slots are free again.
+            if e.a == 2 * FREE_EVERY as u64 {
+                pushed_meanwhile.push(p.push(&ring, ev(n + 1)));
+            }
+        });
+        // Stored; the ring, half free, is half full again, so the writer is woken again.
+        assert_eq!(pushed_meanwhile, vec![Pushed::HalfFull]);
+        let mut rest = Vec::new();
+        ring.drain_into(&mut rest);
+        assert_eq!(rest.iter().map(|e| e.a).collect::<Vec<_>>(), vec![n + 1]);
     }
 
     #[test]
