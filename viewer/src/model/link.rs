@@ -137,7 +137,9 @@ impl Cause {
     fn time(self, to_ts: u64, far: &[u64]) -> u64 {
         if self.0 & Self::FAR == 0 {
             // `new` made the offset from this sum, so it does not overflow.
-            to_ts.saturating_add(Self::AFTER).saturating_sub(u64::from(self.0))
+            to_ts
+                .saturating_add(Self::AFTER)
+                .saturating_sub(u64::from(self.0))
         } else {
             far.get((self.0 & !Self::FAR) as usize)
                 .copied()
