@@ -210,17 +210,14 @@ impl LinkTable {
         self.rows[l.index()].to_task
     }
 
-    /// The cause times of links `ls`, which must exist, in that order: the effect times they
-    /// are kept beside are read through one cursor, so increasing indexes cost no searches.
-    pub fn cause_times<'a>(
-        &'a self,
-        ls: impl IntoIterator<Item = LinkIx> + 'a,
-    ) -> impl Iterator<Item = u64> + 'a {
+    /// A reader of links' cause times (links that must exist). The effect times they are kept
+    /// beside are read through one cursor, so links read in increasing order cost no searches.
+    pub fn cause_times(&self) -> impl Fn(LinkIx) -> u64 + '_ {
         let times = NearTimes::new(self.to_ts.as_times());
-        ls.into_iter().map(move |l| {
+        move |l| {
             let to_ts = times.get(l.index()).unwrap_or(0);
             self.rows[l.index()].cause.time(to_ts, &self.far_causes)
-        })
+        }
     }
 
     /// The links in order, the effect times read in one walk down their column.
