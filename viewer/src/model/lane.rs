@@ -481,6 +481,15 @@ impl<T: Copy + Default> Grouped<T> {
 }
 
 impl<T> Grouped<T> {
+    /// The groups `items[offsets[o]..offsets[o + 1]]`; `offsets` ascending from 0 to
+    /// `items.len()`, one more than there are owners.
+    pub fn from_parts(offsets: Vec<u32>, items: Vec<T>) -> Self {
+        debug_assert!(
+            offsets.is_sorted() && offsets.last().map(|&o| o as usize) == Some(items.len())
+        );
+        Grouped { offsets, items }
+    }
+
     pub fn get(&self, owner: usize) -> &[T] {
         &self.items[self.range(owner)]
     }

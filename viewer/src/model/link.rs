@@ -200,11 +200,6 @@ impl LinkTable {
         self.last
     }
 
-    /// Link `l`'s acting task, read without assembling the link.
-    pub fn acting_task(&self, l: LinkIx) -> TaskIx {
-        self.rows[l.index()].from_task
-    }
-
     /// Link `l`'s task that went on.
     pub fn woken_task(&self, l: LinkIx) -> TaskIx {
         self.rows[l.index()].to_task
@@ -218,6 +213,14 @@ impl LinkTable {
             let to_ts = times.get(l.index()).unwrap_or(0);
             self.rows[l.index()].cause.time(to_ts, &self.far_causes)
         }
+    }
+
+    /// Every link's acting task and cause time, in link order: one walk down the columns.
+    pub fn causes(&self) -> impl Iterator<Item = (TaskIx, u64)> + '_ {
+        self.effect_times()
+            .iter()
+            .zip(&self.rows)
+            .map(|(to_ts, row)| (row.from_task, row.cause.time(to_ts, &self.far_causes)))
     }
 
     /// The links in order, the effect times read in one walk down their column.
