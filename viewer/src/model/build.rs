@@ -13,7 +13,7 @@ use weft_recorder::event::{
     ChanFlavor, Event, EventKind, LockKind, LockMode, MsgId, ObjectId, Outcome, ResourceKind,
     SelectOp, Side, StrId, TaskId,
 };
-use weft_recorder::format::{Header, Loss, Site, StreamedTrace, Trace};
+use weft_recorder::format::{Header, Loss, Site, StreamedTrace, TimeOrderedEvents, Trace};
 
 use super::idmap::IdMap;
 use super::ids::{LinkIx, ObjectIx, SelectIx, SiteIx, TaskIx, WorkerIx};
@@ -42,9 +42,7 @@ pub(crate) fn build(
     progress: impl FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Result<Model, Cancelled> {
     let total = trace.events.len() as u64;
-    let mut model = build_from(trace, total, progress, |take| {
-        trace.events.iter().try_for_each(|&event| take(event))
-    })?;
+    let mut model = build_from(trace, total, progress, trace.events.as_slice())?;
     model.header = trace.header.clone();
     model.loss = trace.loss.clone();
     model.strings = trace.strings.clone();
@@ -61,11 +59,11 @@ pub(crate) fn build_streamed(
     let (tables, events) = stream.into_parts();
     // Damage inside chunks is found as their events are decoded: the loss is complete after.
     let mut loss = None;
-    let mut model = build_from(&tables, total, progress, |take| {
-        let (flow, complete) = events.for_each_decoded_ahead(take);
-        loss = Some(complete);
-        flow
-    })?;
+    let source = Streamed {
+        events,
+        loss: &mut loss,
+    };
+    let mut model = build_from(&tables, total, progress, source)?;
     let Trace {
         header,
         loss: frames_loss,
@@ -78,21 +76,47 @@ pub(crate) fn build_streamed(
     Ok(model)
 }
 
-/// The one pass: events in time order (`total` of them, handed one by one to the closure
-/// `for_each` is given) through a [`Builder`] over the tables of `trace`. The model's header,
-/// loss and strings are left for the caller to move in.
+/// Where the one pass takes its events from, in time order. A trait, not a closure handed a
+/// `dyn` visitor, so that each event's step is compiled into the loop that hands it out.
+trait EventSource {
+    fn try_for_each(self, visit: impl FnMut(Event) -> ControlFlow<()>) -> ControlFlow<()>;
+}
+
+/// A decoded trace's events.
+impl EventSource for &[Event] {
+    fn try_for_each(self, mut visit: impl FnMut(Event) -> ControlFlow<()>) -> ControlFlow<()> {
+        self.iter().try_for_each(|&event| visit(event))
+    }
+}
+
+/// Events decoded on another core as they are taken, and where to put the loss found meanwhile.
+struct Streamed<'a> {
+    events: TimeOrderedEvents,
+    loss: &'a mut Option<Loss>,
+}
+
+impl EventSource for Streamed<'_> {
+    fn try_for_each(self, visit: impl FnMut(Event) -> ControlFlow<()>) -> ControlFlow<()> {
+        let (flow, complete) = self.events.for_each_decoded_ahead(visit);
+        *self.loss = Some(complete);
+        flow
+    }
+}
+
+/// The one pass: the events of `source` (`total` of them) through a [`Builder`] over the
+/// tables of `trace`. The model's header, loss and strings are left for the caller to move in.
 fn build_from(
     trace: &Trace,
     total: u64,
     mut progress: impl FnMut(u64, u64) -> ControlFlow<()>,
-    for_each: impl FnOnce(&mut dyn FnMut(Event) -> ControlFlow<()>) -> ControlFlow<()>,
+    source: impl EventSource,
 ) -> Result<Model, Cancelled> {
     let kept = total.min(MAX_EVENTS as u64);
     let mut b = Builder::new(trace);
     b.reserve_for(kept);
     let mut done = 0u64;
     let mut cancelled = false;
-    let _ = for_each(&mut |event| {
+    let _ = source.try_for_each(|event| {
         if done == kept {
             return ControlFlow::Break(());
         }
