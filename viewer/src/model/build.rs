@@ -350,7 +350,7 @@ impl<'t> Builder<'t> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn object_ix(&mut self, id: ObjectId, kind: ObjectKind) -> ObjectIx {
         // Most events name an object: a direct-mapped cache of recent ids spares the hash.
         let slot = (id as usize) % OBJECT_CACHE;
@@ -380,6 +380,7 @@ impl<'t> Builder<'t> {
         ix
     }
 
+    #[inline(always)]
     fn channel(&mut self, id: ObjectId) -> ObjectIx {
         self.object_ix(
             id,
@@ -390,12 +391,14 @@ impl<'t> Builder<'t> {
         )
     }
 
+    #[inline(always)]
     fn lock(&mut self, id: ObjectId) -> ObjectIx {
         self.object_ix(id, ObjectKind::Lock)
     }
 
     /// Moves task `t` into a new span at `ts` (no-op if nothing changes or the task is done).
     /// `worker` is where the change happened, to keep the worker lanes in step.
+    #[inline(always)]
     fn transition(&mut self, t: TaskIx, ts: u64, worker: Option<WorkerIx>, row: SpanRow) {
         let cursor = &mut self.cursors[t.index()];
         let previous = cursor.current;
@@ -415,7 +418,7 @@ impl<'t> Builder<'t> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn set_slot(&mut self, w: WorkerIx, ts: u64, slot: WorkerSlot) {
         if self.worker_slot[w.index()] != slot {
             self.worker_slot[w.index()] = slot;

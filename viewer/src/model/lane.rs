@@ -36,7 +36,7 @@ pub(crate) struct TimeColumn {
 }
 
 impl TimeColumn {
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, ts: u64) {
         let high = (ts >> 32) as u32;
         if high != self.last_high || self.low.is_empty() {
@@ -530,12 +530,20 @@ impl<T> Default for GroupBuilder<T> {
 }
 
 impl<T: Copy> GroupBuilder<T> {
-    #[inline]
+    /// Inlined with only the first push for an owner out of line: an out-of-line push saved
+    /// and restored a frame of registers around two stores.
+    #[inline(always)]
     pub fn push(&mut self, owner: usize, item: T) {
         if owner >= self.lists.len() {
-            self.lists.resize_with(owner + 1, Vec::new);
+            self.add_owners(owner + 1);
         }
         self.lists[owner].push(item);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn add_owners(&mut self, owners: usize) {
+        self.lists.resize_with(owners, Vec::new);
     }
 
     /// Groups everything pushed into `owners` groups; items naming an owner beyond that are
@@ -566,14 +574,21 @@ impl<R> Default for LaneBuilder<R> {
 }
 
 impl<R: Copy> LaneBuilder<R> {
-    #[inline]
+    /// Inlined with only the first push for an owner out of line, as [`GroupBuilder::push`].
+    #[inline(always)]
     pub fn push(&mut self, owner: usize, start: u64, row: R) {
         if owner >= self.lanes.len() {
-            self.lanes.resize_with(owner + 1, Default::default);
+            self.add_owners(owner + 1);
         }
         let (starts, rows) = &mut self.lanes[owner];
         starts.push(start);
         rows.push(row);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn add_owners(&mut self, owners: usize) {
+        self.lanes.resize_with(owners, Default::default);
     }
 
     /// How many rows `owner`'s lane has so far.
