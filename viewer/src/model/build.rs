@@ -1499,20 +1499,21 @@ fn links_into(links: &LinkTable, tasks: usize) -> Grouped<LinkIx> {
 /// its cause with its list's latest, and the few that are not step back over the links just
 /// placed, whose times are still in cache. (Grouping first and sorting each list after read
 /// every cause again at random, one list at a time: 0.11 s of the 0.12 s finish at 10 M
-/// events.) A list that takes more than [`MOVES_PER_LINK`] steps a link is only appended to
+/// events.) A list that takes more than [`MOVES_PER_ELEMENT`] steps a link is only appended to
 /// from then on and sorted at the end by keys gathered beside it, so a hostile file costs
 /// n log n, not n².
 fn links_from(links: &LinkTable, tasks: usize) -> Grouped<LinkIx> {
     links_from_counting(links, tasks).0
 }
 
-/// Steps a link may take back in its list, on average, before the list is sorted otherwise.
-const MOVES_PER_LINK: usize = 8;
+/// Steps an element may take back, on average, before an insertion sort of a nearly sorted
+/// list ([`links_from`], [`sort_nearly_sorted_by_key`]) gives up on it.
+const MOVES_PER_ELEMENT: usize = 8;
 
 /// [`links_from`], and how many lists went over their budget.
 fn links_from_counting(links: &LinkTable, tasks: usize) -> (Grouped<LinkIx>, usize) {
     let mut offsets = vec![0u32; tasks + 1];
-    for (task, _) in links.causes() {
+    for task in links.acting_tasks() {
         if task.index() < tasks {
             offsets[task.index() + 1] += 1;
         }
@@ -1522,7 +1523,7 @@ fn links_from_counting(links: &LinkTable, tasks: usize) -> (Grouped<LinkIx>, usi
     }
     let mut next: Vec<u32> = offsets[..tasks].to_vec();
     let mut budget: Vec<usize> = (0..tasks)
-        .map(|t| MOVES_PER_LINK.saturating_mul((offsets[t + 1] - offsets[t]) as usize))
+        .map(|t| MOVES_PER_ELEMENT.saturating_mul((offsets[t + 1] - offsets[t]) as usize))
         .collect();
     // The latest cause in each list (a list out of budget is no longer kept sorted).
     let mut latest = vec![0u64; tasks];
@@ -1575,7 +1576,6 @@ fn links_from_counting(links: &LinkTable, tasks: usize) -> (Grouped<LinkIx>, usi
 /// them in a 10 M-event `long_run` trace), which an insertion sort puts right in one pass where
 /// `sort_unstable` took 41 ms.
 fn sort_nearly_sorted_by_key<T: Copy>(v: &mut [T], key: impl Fn(T) -> u64) -> bool {
-    const MOVES_PER_ELEMENT: usize = 8;
     let budget = MOVES_PER_ELEMENT.saturating_mul(v.len());
     let mut moved = 0usize;
     let Some(&first) = v.first() else {
@@ -1659,7 +1659,8 @@ fn endpoints(
 #[cfg(test)]
 mod tests {
     use super::{
-        links_from_counting, sort_nearly_sorted_by_key, Grouped, LinkIx, LinkTable, MOVES_PER_LINK,
+        links_from_counting, sort_nearly_sorted_by_key, Grouped, LinkIx, LinkTable,
+        MOVES_PER_ELEMENT,
     };
     use crate::model::ids::TaskIx;
     use crate::model::link::{Link, LinkKind};
@@ -1711,7 +1712,7 @@ mod tests {
             if matches!(case, "near" | "sorted") {
                 assert_eq!(
                     gave_up, 0,
-                    "{case} went over the budget of {MOVES_PER_LINK}"
+                    "{case} went over the budget of {MOVES_PER_ELEMENT}"
                 );
             }
             for (t, mut want) in expected.into_iter().enumerate() {

@@ -215,6 +215,11 @@ impl LinkTable {
         }
     }
 
+    /// Every link's acting task, in link order.
+    pub fn acting_tasks(&self) -> impl Iterator<Item = TaskIx> + '_ {
+        self.rows.iter().map(|row| row.from_task)
+    }
+
     /// Every link's acting task and cause time, in link order: one walk down the columns.
     pub fn causes(&self) -> impl Iterator<Item = (TaskIx, u64)> + '_ {
         self.effect_times()
